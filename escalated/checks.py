@@ -1,0 +1,136 @@
+"""System checks for ``settings.ESCALATED`` (ids ``escalated.E001`` …)."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Any
+
+from django.core.checks import CheckMessage, Error, register
+from django.utils.module_loading import import_string
+
+from escalated.conf import MODES, PRIORITIES, app_settings, parse_clock
+
+_NON_NEGATIVE_INTS = (
+    "AUTO_CLOSE_RESOLVED_AFTER_DAYS",
+    "MAX_ATTACHMENTS",
+    "MAX_ATTACHMENT_SIZE_KB",
+)
+
+
+def _error(msg: str, id_: str, hint: str | None = None) -> Error:
+    return Error(msg, hint=hint, obj="settings.ESCALATED", id=id_)
+
+
+@register("escalated")
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Reject bad ``ESCALATED`` values with a clear message and an id."""
+    errors: list[CheckMessage] = []
+    mode = app_settings.get("MODE")
+    if mode not in MODES:
+        errors.append(
+            _error(
+                f"MODE {mode!r} is unknown.", "escalated.E001", f"Use one of {', '.join(MODES)}."
+            )
+        )
+
+    sla = app_settings.raw_sla()
+    hours = sla.get("BUSINESS_HOURS") or {}
+    try:
+        start, end = parse_clock(hours.get("START")), parse_clock(hours.get("END"))
+    except (TypeError, ValueError):
+        errors.append(
+            _error(
+                "SLA.BUSINESS_HOURS START and END must be times written 'HH:MM'.",
+                "escalated.E002",
+            )
+        )
+    else:
+        if end <= start:
+            errors.append(
+                _error(
+                    f"SLA.BUSINESS_HOURS END ({end:%H:%M}) must be after START ({start:%H:%M}).",
+                    "escalated.E002",
+                )
+            )
+
+    tz = hours.get("TIMEZONE")
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        errors.append(
+            _error(
+                f"SLA.BUSINESS_HOURS TIMEZONE {tz!r} is not a known time zone.",
+                "escalated.E003",
+                "Use an IANA name such as 'Europe/Berlin' or 'UTC'.",
+            )
+        )
+
+    days = hours.get("DAYS")
+    if (
+        not isinstance(days, list | tuple)
+        or not days
+        or any(isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 7 for d in days)
+    ):
+        errors.append(
+            _error(
+                f"SLA.BUSINESS_HOURS DAYS {days!r} must be a non-empty list of ISO weekdays 1-7.",
+                "escalated.E004",
+                "Monday is 1, Sunday is 7.",
+            )
+        )
+
+    for key in _NON_NEGATIVE_INTS:
+        value = app_settings.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            errors.append(
+                _error(
+                    f"{key} must be a whole number of 0 or more, not {value!r}.", "escalated.E005"
+                )
+            )
+
+    priority = app_settings.get("DEFAULT_PRIORITY")
+    if priority not in PRIORITIES:
+        errors.append(
+            _error(
+                f"DEFAULT_PRIORITY {priority!r} is unknown.",
+                "escalated.E006",
+                f"Use one of {', '.join(PRIORITIES)}.",
+            )
+        )
+
+    if mode in ("synced", "cloud") and not app_settings.HOSTED_API_KEY:
+        errors.append(
+            _error(
+                f"MODE {mode!r} needs HOSTED_API_KEY.",
+                "escalated.E007",
+                "Create an API key in Escalated Cloud and set ESCALATED['HOSTED_API_KEY'].",
+            )
+        )
+
+    prefix = app_settings.get("TABLE_PREFIX")
+    if not isinstance(prefix, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,30}", prefix):
+        errors.append(
+            _error(
+                f"TABLE_PREFIX {prefix!r} must be letters, digits and underscores (at most 31).",
+                "escalated.E008",
+            )
+        )
+
+    for key in ("AGENT_CHECK", "ADMIN_CHECK"):
+        path = app_settings.get(key)
+        if path:
+            try:
+                import_string(str(path))
+            except ImportError as exc:
+                errors.append(_error(f"{key} {path!r} cannot be imported: {exc}", "escalated.E009"))
+
+    threshold = sla.get("WARNING_THRESHOLD_PERCENT")
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 99:
+        errors.append(
+            _error(
+                f"SLA.WARNING_THRESHOLD_PERCENT must be a whole number from 1 to 99, not {threshold!r}.",
+                "escalated.E010",
+            )
+        )
+    return errors

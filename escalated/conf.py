@@ -1,0 +1,207 @@
+"""Typed, lazy view of ``settings.ESCALATED``.
+
+Every value is read on access, so ``override_settings(ESCALATED=...)`` works in tests
+and nothing touches settings at import time. Unknown keys are ignored; bad values are
+reported by the system checks in :mod:`escalated.checks`, never by raising here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from typing import Any, Final
+
+from django.conf import settings as django_settings
+
+MODES: Final = ("self_hosted", "synced", "cloud")
+PRIORITIES: Final = ("low", "medium", "high", "urgent", "critical")
+
+DEFAULTS: Final[dict[str, Any]] = {
+    "MODE": "self_hosted",
+    "TABLE_PREFIX": "escalated_",
+    "ROUTE_PREFIX": "support",
+    "REFERENCE_PREFIX": "ESC",
+    "DEFAULT_PRIORITY": "medium",
+    "ALLOW_CUSTOMER_CLOSE": True,
+    "AUTO_CLOSE_RESOLVED_AFTER_DAYS": 7,
+    "MAX_ATTACHMENTS": 5,
+    "MAX_ATTACHMENT_SIZE_KB": 10240,
+    "SLA": {
+        "ENABLED": True,
+        "BUSINESS_HOURS_ONLY": False,
+        "WARNING_THRESHOLD_PERCENT": 80,
+        "BUSINESS_HOURS": {
+            "START": "09:00",
+            "END": "17:00",
+            "TIMEZONE": "UTC",
+            "DAYS": [1, 2, 3, 4, 5],
+        },
+    },
+    "NOTIFICATION_CHANNELS": ["email"],
+    "WEBHOOK_URL": None,
+    "HOSTED_API_URL": "https://cloud.escalated.dev/api/v1",
+    "HOSTED_API_KEY": None,
+    "AGENT_CHECK": None,
+    "ADMIN_CHECK": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessHours:
+    """The default working week of ``SLA.BUSINESS_HOURS``."""
+
+    start: time
+    end: time
+    timezone: str
+    days: tuple[int, ...]  # ISO weekdays, Monday = 1 … Sunday = 7
+
+
+def parse_clock(value: object) -> time:
+    """Parse ``"HH:MM"`` (or a :class:`datetime.time`); raise ``ValueError`` otherwise."""
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected 'HH:MM', got {value!r}")
+    return time.fromisoformat(value)
+
+
+class EscalatedSettings:
+    """The ``ESCALATED`` settings dict, one documented property per key."""
+
+    def _user(self) -> dict[str, Any]:
+        value = getattr(django_settings, "ESCALATED", None)
+        return value if isinstance(value, dict) else {}
+
+    def get(self, key: str) -> Any:
+        """Raw value of a top-level key, falling back to its default."""
+        return self._user().get(key, DEFAULTS[key])
+
+    def _sla(self) -> dict[str, Any]:
+        user = self._user().get("SLA") or {}
+        merged = {**DEFAULTS["SLA"], **user}
+        merged["BUSINESS_HOURS"] = {
+            **DEFAULTS["SLA"]["BUSINESS_HOURS"],
+            **(user.get("BUSINESS_HOURS") or {}),
+        }
+        return merged
+
+    @property
+    def MODE(self) -> str:
+        """``self_hosted`` (default), ``synced`` (push events to the cloud) or ``cloud``."""
+        return str(self.get("MODE"))
+
+    @property
+    def TABLE_PREFIX(self) -> str:
+        """Prefix of every database table of the app (default ``escalated_``)."""
+        return str(self.get("TABLE_PREFIX"))
+
+    @property
+    def ROUTE_PREFIX(self) -> str:
+        """URL prefix documented for ``include("escalated.urls")`` (default ``support``)."""
+        return str(self.get("ROUTE_PREFIX")).strip("/")
+
+    @property
+    def REFERENCE_PREFIX(self) -> str:
+        """Prefix of ticket references: ``ESC`` gives ``ESC-00042``."""
+        return str(self.get("REFERENCE_PREFIX"))
+
+    @property
+    def DEFAULT_PRIORITY(self) -> str:
+        """Priority of a ticket created without one (default ``medium``)."""
+        return str(self.get("DEFAULT_PRIORITY"))
+
+    @property
+    def ALLOW_CUSTOMER_CLOSE(self) -> bool:
+        """Whether requesters may close their own tickets (default ``True``)."""
+        return bool(self.get("ALLOW_CUSTOMER_CLOSE"))
+
+    @property
+    def AUTO_CLOSE_RESOLVED_AFTER_DAYS(self) -> int:
+        """Days after which ``close_resolved`` closes resolved tickets (default 7)."""
+        return int(self.get("AUTO_CLOSE_RESOLVED_AFTER_DAYS"))
+
+    @property
+    def MAX_ATTACHMENTS(self) -> int:
+        """Attachments allowed on one ticket or reply (default 5)."""
+        return int(self.get("MAX_ATTACHMENTS"))
+
+    @property
+    def MAX_ATTACHMENT_SIZE_KB(self) -> int:
+        """Largest attachment in KiB (default 10240)."""
+        return int(self.get("MAX_ATTACHMENT_SIZE_KB"))
+
+    @property
+    def SLA_ENABLED(self) -> bool:
+        """``SLA.ENABLED``: compute deadlines and detect breaches (default ``True``)."""
+        return bool(self._sla()["ENABLED"])
+
+    @property
+    def SLA_BUSINESS_HOURS_ONLY(self) -> bool:
+        """``SLA.BUSINESS_HOURS_ONLY``: SLA clocks count working time only (default off)."""
+        return bool(self._sla()["BUSINESS_HOURS_ONLY"])
+
+    @property
+    def SLA_WARNING_THRESHOLD_PERCENT(self) -> int:
+        """``SLA.WARNING_THRESHOLD_PERCENT``: share of a target after which a ticket is at risk."""
+        return int(self._sla()["WARNING_THRESHOLD_PERCENT"])
+
+    @property
+    def SLA_BUSINESS_HOURS(self) -> BusinessHours:
+        """``SLA.BUSINESS_HOURS``: the default working week (used when a policy has none)."""
+        raw = self._sla()["BUSINESS_HOURS"]
+        return BusinessHours(
+            start=parse_clock(raw["START"]),
+            end=parse_clock(raw["END"]),
+            timezone=str(raw["TIMEZONE"]),
+            days=tuple(int(d) for d in raw["DAYS"]),
+        )
+
+    def raw_sla(self) -> dict[str, Any]:
+        """The merged ``SLA`` dict, unparsed (for the system checks)."""
+        return self._sla()
+
+    @property
+    def NOTIFICATION_CHANNELS(self) -> list[str]:
+        """Channels notifications go out on (default ``["email"]``)."""
+        return list(self.get("NOTIFICATION_CHANNELS") or [])
+
+    @property
+    def WEBHOOK_URL(self) -> str | None:
+        """URL that receives a JSON POST per lifecycle event, or ``None``."""
+        value = self.get("WEBHOOK_URL")
+        return str(value) if value else None
+
+    @property
+    def HOSTED_API_URL(self) -> str:
+        """Base URL of Escalated Cloud's API (``synced`` and ``cloud`` modes)."""
+        return str(self.get("HOSTED_API_URL")).rstrip("/")
+
+    @property
+    def HOSTED_API_KEY(self) -> str | None:
+        """API key for Escalated Cloud; required in ``synced`` and ``cloud`` modes."""
+        value = self.get("HOSTED_API_KEY")
+        return str(value) if value else None
+
+    @property
+    def AGENT_CHECK(self) -> str | None:
+        """Dotted path of ``f(user) -> bool`` deciding who is an agent (see ``permissions``)."""
+        value = self.get("AGENT_CHECK")
+        return str(value) if value else None
+
+    @property
+    def ADMIN_CHECK(self) -> str | None:
+        """Dotted path of ``f(user) -> bool`` deciding who is an admin (see ``permissions``)."""
+        value = self.get("ADMIN_CHECK")
+        return str(value) if value else None
+
+
+app_settings = EscalatedSettings()
+
+
+def table_name(name: str) -> str:
+    """Database table name for ``name`` under ``TABLE_PREFIX``.
+
+    Used by models' ``Meta.db_table`` *and* by the migrations, so a host that changes the
+    prefix gets consistent tables and ``makemigrations --check`` stays clean.
+    """
+    return f"{app_settings.TABLE_PREFIX}{name}"
