@@ -3,12 +3,12 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import escalated.models.rules
-import escalated.models.sla
-import escalated.models.tickets
 from django.conf import settings
 from django.db import migrations, models
 
+import escalated.models.rules
+import escalated.models.sla
+import escalated.models.tickets
 from escalated.conf import table_name
 
 

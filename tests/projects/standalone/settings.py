@@ -58,7 +58,7 @@ elif _db == "postgres":
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": "escalated",
+            "NAME": os.environ.get("ESCALATED_PG_NAME", "escalated"),
             "USER": "postgres",
             "HOST": "127.0.0.1",
             "PORT": "5432",
