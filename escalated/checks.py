@@ -129,7 +129,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 99:
         errors.append(
             _error(
-                f"SLA.WARNING_THRESHOLD_PERCENT must be a whole number from 1 to 99, not {threshold!r}.",
+                "SLA.WARNING_THRESHOLD_PERCENT must be a whole number from 1 to 99, "
+                f"not {threshold!r}.",
                 "escalated.E010",
             )
         )

@@ -31,3 +31,36 @@ def contact(db):
 @pytest.fixture
 def default_policy(db):
     return f.SlaPolicyFactory(name="Default", is_default=True)
+
+
+class SignalLog:
+    """Records every Escalated signal sent, as (name, kwargs) pairs."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict]] = []
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.events]
+
+    def of(self, name: str) -> list[dict]:
+        return [kwargs for n, kwargs in self.events if n == name]
+
+
+@pytest.fixture
+def signal_log():
+    """Connect a receiver to all 17 signals for the duration of a test."""
+    from escalated.signals import ALL_SIGNALS
+
+    log = SignalLog()
+    receivers = []
+    for name, signal in ALL_SIGNALS.items():
+
+        def receiver(sender, _name=name, **kwargs):
+            kwargs.pop("signal", None)
+            log.events.append((_name, kwargs))
+
+        signal.connect(receiver, weak=False)
+        receivers.append((signal, receiver))
+    yield log
+    for signal, receiver in receivers:
+        signal.disconnect(receiver)

@@ -254,7 +254,7 @@ class Attachment(models.Model):
 
 
 class SatisfactionRating(models.Model):
-    """A requester's 1–5 rating of a resolved or closed ticket (CSAT)."""
+    """A requester's 1-5 rating of a resolved or closed ticket (CSAT)."""
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="rating")
     rating = models.PositiveSmallIntegerField()

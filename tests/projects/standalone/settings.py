@@ -23,7 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "inertia",
     "escalated",
+    "tests.projects.standalone.demo",
 ]
 
 MIDDLEWARE = [
@@ -68,7 +70,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": BASE_DIR / "standalone.sqlite3",
+            "NAME": os.environ.get("ESCALATED_SQLITE_PATH", BASE_DIR / "standalone.sqlite3"),
         }
     }
 
@@ -82,4 +84,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ESCALATED = {
     "MODE": "self_hosted",
     "ROUTE_PREFIX": "support",
+    "TABLE_PREFIX": os.environ.get("ESCALATED_TABLE_PREFIX", "escalated_"),
 }

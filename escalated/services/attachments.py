@@ -1,0 +1,47 @@
+"""Attachment limits and storage."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+
+from escalated.conf import app_settings
+from escalated.exceptions import ValidationFailed
+from escalated.models import Attachment, Reply, Ticket
+
+
+def attachments_validate(files: Sequence[UploadedFile], *, field: str = "attachments") -> None:
+    """Enforce ``MAX_ATTACHMENTS`` and ``MAX_ATTACHMENT_SIZE_KB`` before anything is written."""
+    limit = app_settings.MAX_ATTACHMENTS
+    if len(files) > limit:
+        raise ValidationFailed.field(
+            field, f"At most {limit} attachment{'s' if limit != 1 else ''} allowed."
+        )
+    max_kb = app_settings.MAX_ATTACHMENT_SIZE_KB
+    for upload in files:
+        if upload.size is None or upload.size > max_kb * 1024:
+            raise ValidationFailed.field(
+                field, f"{upload.name} is larger than the {max_kb} KB limit."
+            )
+
+
+def attachments_store(
+    files: Sequence[UploadedFile], *, ticket: Ticket, reply: Reply | None, uploaded_by: Any
+) -> list[Attachment]:
+    """Save validated uploads (inside the caller's transaction)."""
+    stored = []
+    for upload in files:
+        attachment = Attachment(
+            ticket=ticket,
+            reply=reply,
+            original_name=(upload.name or "file")[:255],
+            content_type=(getattr(upload, "content_type", "") or "")[:127],
+            size_bytes=upload.size or 0,
+            uploaded_by=uploaded_by,
+        )
+        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored

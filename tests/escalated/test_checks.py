@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from escalated.checks import check_settings
+from escalated.conf import app_settings
+
+
+def ids(**escalated):
+    with override_settings(ESCALATED=escalated):
+        return [e.id for e in check_settings()]
+
+
+def test_defaults_pass():
+    assert ids() == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"MODE": "hybrid"}, "escalated.E001"),
+        ({"SLA": {"BUSINESS_HOURS": {"START": "17:00", "END": "09:00"}}}, "escalated.E002"),
+        ({"SLA": {"BUSINESS_HOURS": {"START": "9am"}}}, "escalated.E002"),
+        ({"SLA": {"BUSINESS_HOURS": {"TIMEZONE": "Mars/Olympus"}}}, "escalated.E003"),
+        ({"SLA": {"BUSINESS_HOURS": {"DAYS": [0, 1]}}}, "escalated.E004"),
+        ({"SLA": {"BUSINESS_HOURS": {"DAYS": [8]}}}, "escalated.E004"),
+        ({"SLA": {"BUSINESS_HOURS": {"DAYS": []}}}, "escalated.E004"),
+        ({"MAX_ATTACHMENTS": -1}, "escalated.E005"),
+        ({"MAX_ATTACHMENT_SIZE_KB": "big"}, "escalated.E005"),
+        ({"AUTO_CLOSE_RESOLVED_AFTER_DAYS": -3}, "escalated.E005"),
+        ({"DEFAULT_PRIORITY": "normal"}, "escalated.E006"),
+        ({"MODE": "synced"}, "escalated.E007"),
+        ({"MODE": "cloud", "HOSTED_API_KEY": ""}, "escalated.E007"),
+        ({"TABLE_PREFIX": "my-app "}, "escalated.E008"),
+        ({"AGENT_CHECK": "nowhere.is_agent"}, "escalated.E009"),
+        ({"SLA": {"WARNING_THRESHOLD_PERCENT": 100}}, "escalated.E010"),
+    ],
+)
+def test_bad_settings_are_reported_with_an_id(settings, expected):
+    assert ids(**settings) == [expected]
+
+
+def test_synced_mode_with_key_passes():
+    assert ids(MODE="synced", HOSTED_API_KEY="esc_live_abc") == []
+
+
+def test_settings_are_read_on_access():
+    assert app_settings.MAX_ATTACHMENTS == 5
+    with override_settings(
+        ESCALATED={"MAX_ATTACHMENTS": 9, "SLA": {"BUSINESS_HOURS": {"END": "18:30"}}}
+    ):
+        assert app_settings.MAX_ATTACHMENTS == 9
+        hours = app_settings.SLA_BUSINESS_HOURS
+        assert (hours.start.hour, hours.end.hour, hours.end.minute) == (9, 18, 30)
+        assert hours.days == (1, 2, 3, 4, 5)
