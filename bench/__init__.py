@@ -1,0 +1,1 @@
+"""Benchmarks of escalated's hot paths on PostgreSQL; run them with ``python -m bench``."""
