@@ -12,7 +12,7 @@ from escalated.exceptions import ValidationFailed
 from escalated.models import Attachment, Reply, Ticket
 
 
-def attachments_validate(files: Sequence[UploadedFile], *, field: str = "attachments") -> None:
+def attachments_validate(files: Sequence[UploadedFile[Any]], *, field: str = "attachments") -> None:
     """Enforce ``MAX_ATTACHMENTS`` and ``MAX_ATTACHMENT_SIZE_KB`` before anything is written."""
     limit = app_settings.MAX_ATTACHMENTS
     if len(files) > limit:
@@ -28,7 +28,7 @@ def attachments_validate(files: Sequence[UploadedFile], *, field: str = "attachm
 
 
 def attachments_store(
-    files: Sequence[UploadedFile], *, ticket: Ticket, reply: Reply | None, uploaded_by: Any
+    files: Sequence[UploadedFile[Any]], *, ticket: Ticket, reply: Reply | None, uploaded_by: Any
 ) -> list[Attachment]:
     """Save validated uploads (inside the caller's transaction)."""
     stored = []

@@ -14,7 +14,7 @@ Who may do what:
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -103,7 +103,7 @@ def _clean_priority(value: str | None) -> str:
 
 
 def _clean_department(value: Department | int | None) -> Department | None:
-    if value is None or value == "":
+    if value is None:
         return None
     if isinstance(value, Department):
         if not value.is_active:
@@ -156,7 +156,7 @@ def ticket_create(
     channel: str = Channel.WEB,
     tags: Iterable[Tag | int] = (),
     metadata: dict[str, Any] | None = None,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[Any]] = (),
 ) -> Ticket:
     """Open a ticket, compute its SLA deadlines, and send ``ticket_created``.
 
@@ -166,11 +166,12 @@ def ticket_create(
     """
     # Collect every field error at once, so a form shows them all together.
     errors: dict[str, list[str]] = {}
-    for check in (
+    checks: tuple[Callable[[], object], ...] = (
         lambda: _clean_text(subject, "subject", "Subject", max_length=SUBJECT_MAX),
         lambda: _clean_text(description, "description", "Description"),
         lambda: _clean_priority(priority),
-    ):
+    )
+    for check in checks:
         try:
             check()
         except ValidationFailed as exc:
@@ -279,7 +280,7 @@ def ticket_update(
 
 # --------------------------------------------------------------------------- status
 
-_STATUS_ACTIVITY = {
+_STATUS_ACTIVITY: dict[str, str] = {
     Status.RESOLVED: ActivityType.RESOLVED,
     Status.CLOSED: ActivityType.CLOSED,
     Status.REOPENED: ActivityType.REOPENED,
@@ -596,7 +597,7 @@ def reply_create(
     actor: Any,
     body: str,
     is_internal: bool = False,
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[UploadedFile[Any]] = (),
     guest_token: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> Reply:

@@ -70,7 +70,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("ESCALATED_SQLITE_PATH", BASE_DIR / "standalone.sqlite3"),
+            "NAME": os.environ.get("ESCALATED_SQLITE_PATH", str(BASE_DIR / "standalone.sqlite3")),
         }
     }
 
