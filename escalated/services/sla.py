@@ -1,0 +1,504 @@
+"""The SLA engine: deadlines, pauses and the breach/warning sweep.
+
+Deadlines are computed when a ticket is created and recomputed from its creation time
+when its priority or policy changes (:func:`sla_apply_deadlines`); a reopened ticket gets
+a fresh resolution clock (:func:`sla_restart_resolution`); the clock stops while the
+ticket waits on the customer (:func:`sla_pause` / :func:`sla_resume`). The
+ticket services call these, save the returned fields and stay in charge of the
+transaction.
+
+:func:`sla_check` finds what is due with set-based queries that match the partial
+indexes of :class:`~escalated.models.Ticket` and marks, logs and notifies each breach
+and warning exactly once, in batches, however many tickets are open.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final, Literal
+
+from django.db import connection, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.dispatch import Signal
+from django.utils import timezone
+
+from escalated import signals
+from escalated.business_hours import Schedule, add_business_time, business_time_between
+from escalated.conf import app_settings, parse_clock
+from escalated.models import (
+    ActivityType,
+    BreachType,
+    Holiday,
+    SlaPolicy,
+    Ticket,
+    TicketActivity,
+)
+from escalated.services._effects import record_activities, send_many_after_commit
+
+logger = logging.getLogger(__name__)
+
+
+class _Default(enum.Enum):
+    TOKEN = enum.auto()
+
+
+#: Marks "work the schedule out from the policy" (``None`` already means 24/7).
+_FROM_POLICY: Final = _Default.TOKEN
+
+
+@dataclass(frozen=True)
+class SlaDeadlines:
+    """The four SLA moments of a ticket; ``None`` where no target applies."""
+
+    first_response_due_at: datetime | None = None
+    first_response_warn_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    resolution_warn_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SlaCheckResult:
+    """What one sweep marked (or, with ``dry_run``, would mark)."""
+
+    first_response_breaches: int = 0
+    resolution_breaches: int = 0
+    first_response_warnings: int = 0
+    resolution_warnings: int = 0
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        """Tickets marked across the four kinds."""
+        return (
+            self.first_response_breaches
+            + self.resolution_breaches
+            + self.first_response_warnings
+            + self.resolution_warnings
+        )
+
+
+# --- deadlines ---------------------------------------------------------------------
+
+
+def sla_policy_default() -> SlaPolicy | None:
+    """The active default policy (new tickets get it), with its schedule: one query."""
+    return (
+        SlaPolicy.objects.select_related("schedule")
+        .filter(is_default=True, is_active=True)
+        .order_by()
+        .first()
+    )
+
+
+def sla_schedule_for(policy: SlaPolicy | None) -> Schedule | None:
+    """The working hours ``policy``'s clock counts in; ``None`` means around the clock.
+
+    A policy's own schedule wins (with its holidays and the global ones); without one,
+    ``SLA.BUSINESS_HOURS`` applies when ``SLA.BUSINESS_HOURS_ONLY`` is on. Holidays cost
+    one query; load the policy with ``select_related("schedule")`` to avoid another.
+    """
+    if policy is not None and policy.schedule_id is not None:
+        schedule = policy.schedule
+        assert schedule is not None  # schedule_id is set
+        try:
+            return Schedule(
+                timezone=schedule.timezone,
+                start=parse_clock(schedule.start_time),
+                end=parse_clock(schedule.end_time),
+                days=tuple(schedule.days),
+                holidays=_holidays(Q(schedule_id=schedule.pk) | Q(schedule__isnull=True)),
+            )
+        except (TypeError, ValueError):
+            # A schedule saved around its validators (say, a misspelt time zone) must not
+            # make every ticket creation fail: count calendar time and say why, loudly.
+            logger.exception(
+                "Business schedule %r (id %s) is invalid; SLA clocks of policy %r count "
+                "calendar time until it is fixed.",
+                schedule.name,
+                schedule.pk,
+                policy.name,
+            )
+            return None
+    if app_settings.SLA_BUSINESS_HOURS_ONLY:
+        hours = app_settings.SLA_BUSINESS_HOURS
+        return Schedule(
+            timezone=hours.timezone,
+            start=hours.start,
+            end=hours.end,
+            days=hours.days,
+            holidays=_holidays(Q(schedule__isnull=True)),
+        )
+    return None
+
+
+def sla_compute_deadlines(
+    *,
+    policy: SlaPolicy | None,
+    priority: str,
+    start: datetime,
+    schedule: Schedule | Literal[_Default.TOKEN] | None = _FROM_POLICY,
+) -> SlaDeadlines:
+    """Deadlines and warning moments for a ticket of ``priority`` whose clock starts at ``start``.
+
+    A deadline is ``start`` plus the policy's target for the priority (working time when
+    a schedule applies); its warning is due once ``SLA.WARNING_THRESHOLD_PERCENT`` of the
+    target has elapsed. No policy, SLA disabled, or no target for the priority gives
+    ``None``. Pass ``schedule`` when it is already known, to save its query.
+    """
+    if policy is None or not app_settings.SLA_ENABLED:
+        return SlaDeadlines()
+    first_hours = policy.first_response_target(priority)
+    resolution_hours = policy.resolution_target(priority)
+    if first_hours is None and resolution_hours is None:
+        return SlaDeadlines()
+    if isinstance(schedule, _Default):
+        schedule = sla_schedule_for(policy)
+    percent = app_settings.SLA_WARNING_THRESHOLD_PERCENT
+    first_warn, first_due = _warn_and_due(first_hours, percent, start, schedule)
+    resolution_warn, resolution_due = _warn_and_due(resolution_hours, percent, start, schedule)
+    return SlaDeadlines(
+        first_response_due_at=first_due,
+        first_response_warn_at=first_warn,
+        resolution_due_at=resolution_due,
+        resolution_warn_at=resolution_warn,
+    )
+
+
+def sla_apply_deadlines(
+    ticket: Ticket, *, start: datetime, now: datetime | None = None
+) -> list[str]:
+    """Set ``ticket``'s deadlines for its current policy and priority; return changed fields.
+
+    Call it on create and whenever the priority or the policy changes, with ``start`` =
+    ``ticket.created_at``: the clock always counts from creation, so lowering then raising
+    the priority ends where it started. A first response already given stays as it was
+    judged. A marker is cleared when its deadline moves into the future, so the new
+    deadline is notified once. Mutates the ticket in memory only; save the returned
+    fields (``ticket.save(update_fields=...)``) inside your transaction.
+    """
+    now = now or timezone.now()
+    deadlines = sla_compute_deadlines(
+        policy=_policy_of(ticket), priority=ticket.priority, start=start
+    )
+    changed: list[str] = []
+    if ticket.first_response_at is None:
+        _set(ticket, "first_response_due_at", deadlines.first_response_due_at, changed)
+        _set(ticket, "first_response_warn_at", deadlines.first_response_warn_at, changed)
+        _clear_marker_if_future(
+            ticket, "first_response_breached_at", deadlines.first_response_due_at, now, changed
+        )
+        _clear_marker_if_future(
+            ticket, "first_response_warned_at", deadlines.first_response_warn_at, now, changed
+        )
+    _set(ticket, "resolution_due_at", deadlines.resolution_due_at, changed)
+    _set(ticket, "resolution_warn_at", deadlines.resolution_warn_at, changed)
+    _clear_marker_if_future(
+        ticket, "resolution_breached_at", deadlines.resolution_due_at, now, changed
+    )
+    _clear_marker_if_future(
+        ticket, "resolution_warned_at", deadlines.resolution_warn_at, now, changed
+    )
+    return changed
+
+
+def sla_restart_resolution(ticket: Ticket, *, now: datetime) -> list[str]:
+    """Start a fresh resolution clock at ``now``; return changed fields.
+
+    For a reopened ticket: the work starts again, so the resolution deadline counts
+    from the reopening, and its warning and breach can be notified again. The first
+    response is not affected. Mutates in memory; the caller saves.
+    """
+    deadlines = sla_compute_deadlines(
+        policy=_policy_of(ticket), priority=ticket.priority, start=now
+    )
+    changed: list[str] = []
+    _set(ticket, "resolution_due_at", deadlines.resolution_due_at, changed)
+    _set(ticket, "resolution_warn_at", deadlines.resolution_warn_at, changed)
+    _clear_marker_if_future(
+        ticket, "resolution_breached_at", deadlines.resolution_due_at, now, changed
+    )
+    _clear_marker_if_future(
+        ticket, "resolution_warned_at", deadlines.resolution_warn_at, now, changed
+    )
+    return changed
+
+
+def sla_pause(ticket: Ticket, *, now: datetime) -> list[str]:
+    """Stop ``ticket``'s SLA clock (it now waits on the customer); return changed fields.
+
+    Idempotent: pausing a paused ticket keeps the original pause moment. Paused tickets
+    are skipped by :func:`sla_check`. Mutates in memory; the caller saves.
+    """
+    if ticket.sla_paused_at is not None:
+        return []
+    ticket.sla_paused_at = now
+    return ["sla_paused_at"]
+
+
+def sla_resume(ticket: Ticket, *, now: datetime) -> list[str]:
+    """Restart ``ticket``'s SLA clock; return changed fields.
+
+    Every deadline and warning moment still ahead when the clock stopped is pushed by
+    the working time that elapsed during the pause: the ticket keeps exactly the working
+    time it had left. Moments already past at the pause stay (they were notified or are
+    due now). Mutates in memory; the caller saves.
+    """
+    paused_at = ticket.sla_paused_at
+    if paused_at is None:
+        return []
+    now = max(now, paused_at)
+    fields = ["resolution_due_at", "resolution_warn_at"]
+    if ticket.first_response_at is None:
+        fields[:0] = ["first_response_due_at", "first_response_warn_at"]
+    ahead = [
+        name
+        for name in fields
+        if (value := getattr(ticket, name)) is not None and value > paused_at
+    ]
+    changed = ["sla_paused_at"]
+    ticket.sla_paused_at = None
+    if ahead:
+        schedule = sla_schedule_for(_policy_of(ticket))
+        for name in ahead:
+            old: datetime = getattr(ticket, name)
+            if schedule is None:
+                new = old + (now - paused_at)
+            else:
+                left = business_time_between(paused_at, old, schedule)
+                new = add_business_time(now, left, schedule)
+            _set(ticket, name, new, changed)
+    return changed
+
+
+# --- the sweep ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One of the four things the sweep looks for."""
+
+    result_field: str
+    index_name: str  # the partial index whose condition the query repeats
+    due_field: str  # the moment that has come
+    marker: str  # set to the sweep's ``now``: "notified"
+    implies: str | None  # a breach also marks its warning, so none follows it
+    breach_type: BreachType
+    activity_type: ActivityType
+    signal: Signal
+
+
+_KINDS: Final[tuple[_Kind, ...]] = (
+    # Breaches first: a ticket past both moments gets the breach and no warning.
+    _Kind(
+        result_field="first_response_breaches",
+        index_name="esc_ticket_fr_due_idx",
+        due_field="first_response_due_at",
+        marker="first_response_breached_at",
+        implies="first_response_warned_at",
+        breach_type=BreachType.FIRST_RESPONSE,
+        activity_type=ActivityType.SLA_BREACHED,
+        signal=signals.sla_breached,
+    ),
+    _Kind(
+        result_field="resolution_breaches",
+        index_name="esc_ticket_res_due_idx",
+        due_field="resolution_due_at",
+        marker="resolution_breached_at",
+        implies="resolution_warned_at",
+        breach_type=BreachType.RESOLUTION,
+        activity_type=ActivityType.SLA_BREACHED,
+        signal=signals.sla_breached,
+    ),
+    _Kind(
+        result_field="first_response_warnings",
+        index_name="esc_ticket_fr_warn_idx",
+        due_field="first_response_warn_at",
+        marker="first_response_warned_at",
+        implies=None,
+        breach_type=BreachType.FIRST_RESPONSE,
+        activity_type=ActivityType.SLA_WARNING,
+        signal=signals.sla_warning,
+    ),
+    _Kind(
+        result_field="resolution_warnings",
+        index_name="esc_ticket_res_warn_idx",
+        due_field="resolution_warn_at",
+        marker="resolution_warned_at",
+        implies=None,
+        breach_type=BreachType.RESOLUTION,
+        activity_type=ActivityType.SLA_WARNING,
+        signal=signals.sla_warning,
+    ),
+)
+
+#: A warning's breach counterpart: in a dry run, tickets that the breach pass would
+#: mark first (and so never warn) are left out of the warning count.
+_BREACH_OF_WARNING: Final = {
+    "first_response_warn_at": "first_response_due_at",
+    "resolution_warn_at": "resolution_due_at",
+}
+
+
+def sla_check(
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> SlaCheckResult:
+    """Mark every SLA breach and warning that has come, and notify each exactly once.
+
+    For each kind (first-response and resolution breaches, then warnings) the sweep takes
+    due tickets in batches of ``batch_size``; per batch, in its own transaction, it
+    sets the marker, writes one activity per ticket and queues ``sla_breached`` /
+    ``sla_warning`` for after the commit. The number of queries depends on the tickets
+    acted on, never on the tickets merely open; with nothing due it is four index-range
+    reads. On databases with ``SKIP LOCKED`` concurrent sweeps split the work instead of
+    notifying twice. ``dry_run`` counts what would be marked and changes nothing.
+    ``progress`` is called with the number of tickets handled after each batch.
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    if not app_settings.SLA_ENABLED:
+        return SlaCheckResult(dry_run=dry_run)
+    now = now or timezone.now()
+    counts: dict[str, int] = {}
+    for kind in _KINDS:
+        if dry_run:
+            counts[kind.result_field] = _count_due(kind, now)
+            if progress is not None:
+                progress(counts[kind.result_field])
+        else:
+            counts[kind.result_field] = _mark_due(kind, now, batch_size, progress)
+    return SlaCheckResult(**counts, dry_run=dry_run)
+
+
+def _due(kind: _Kind, now: datetime) -> Q:
+    # Repeat the partial index's own condition, so PostgreSQL can prove the query
+    # implies it and reads only the index range, and the two never drift apart.
+    return _index_condition(kind.index_name) & Q(**{f"{kind.due_field}__lte": now})
+
+
+def _index_condition(name: str) -> Q:
+    for index in Ticket._meta.indexes:
+        if index.name == name:
+            assert isinstance(index.condition, Q), f"index {name} is not partial"
+            return index.condition
+    raise LookupError(f"Ticket has no index named {name!r}.")
+
+
+def _count_due(kind: _Kind, now: datetime) -> int:
+    due = _due(kind, now)
+    breach_field = _BREACH_OF_WARNING.get(kind.due_field)
+    if breach_field is not None:
+        due &= ~Q(**{f"{breach_field}__lte": now})
+    return Ticket.objects.filter(due).count()
+
+
+def _mark_due(
+    kind: _Kind, now: datetime, batch_size: int, progress: Callable[[int], None] | None
+) -> int:
+    marked = 0
+    while True:
+        with transaction.atomic():
+            # Oldest deadline first. Ordering by the indexed column lets PostgreSQL read
+            # the partial index in order and stop at the LIMIT; ordering by id made it
+            # walk the primary key across every ticket whenever nothing was due.
+            batch = Ticket.objects.filter(_due(kind, now)).order_by(kind.due_field)
+            if connection.features.has_select_for_update_skip_locked:
+                batch = batch.select_for_update(skip_locked=True)
+            rows: list[tuple[int, datetime]] = list(
+                batch.values_list("pk", kind.due_field)[:batch_size]
+            )
+            if rows:
+                acted = _mark_batch(kind, now, rows)
+                marked += len(acted)
+                if progress is not None:
+                    progress(len(acted))
+        if len(rows) < batch_size:
+            return marked
+
+
+def _mark_batch(kind: _Kind, now: datetime, rows: Sequence[tuple[int, datetime]]) -> list[int]:
+    """Mark, log and queue notifications for one locked batch; return the ids acted on."""
+    ids = [pk for pk, _ in rows]
+    updates: dict[str, object] = {kind.marker: now}
+    if kind.implies is not None:
+        updates[kind.implies] = Coalesce(F(kind.implies), Value(now))
+    # ``marker IS NULL`` makes the write the single point of truth for "notified once".
+    updated = Ticket.objects.filter(pk__in=ids, **{f"{kind.marker}__isnull": True}).update(
+        **updates
+    )
+    if updated != len(ids):
+        # Only without row locks: another sweep marked some of them first; it notifies those.
+        ids = list(
+            Ticket.objects.filter(pk__in=ids, **{kind.marker: now}).values_list("pk", flat=True)
+        )
+    acted = set(ids)
+    record_activities(
+        TicketActivity(
+            ticket_id=pk,
+            type=kind.activity_type,
+            data={"breach_type": kind.breach_type.value, "due_at": due_at.isoformat()},
+            created_at=now,
+        )
+        for pk, due_at in rows
+        if pk in acted
+    )
+    # Receivers notify people: load whom they will write to along with the tickets.
+    tickets = Ticket.objects.filter(pk__in=ids).select_related("requester", "assignee")
+    send_many_after_commit(
+        kind.signal, tickets.order_by("pk"), user=None, breach_type=kind.breach_type.value
+    )
+    return ids
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _policy_of(ticket: Ticket) -> SlaPolicy | None:
+    """The ticket's policy with its schedule, in one query when not loaded yet."""
+    if ticket.sla_policy_id is None:
+        return None
+    if not Ticket.sla_policy.is_cached(ticket):
+        ticket.sla_policy = (
+            SlaPolicy.objects.select_related("schedule").filter(pk=ticket.sla_policy_id).first()
+        )
+    return ticket.sla_policy
+
+
+def _holidays(which: Q) -> frozenset[date]:
+    return frozenset(Holiday.objects.filter(which).values_list("date", flat=True))
+
+
+def _warn_and_due(
+    hours: float | None, percent: int, start: datetime, schedule: Schedule | None
+) -> tuple[datetime | None, datetime | None]:
+    if hours is None:
+        return None, None
+    target = timedelta(hours=hours)
+    # Sub-second precision is noise for an SLA and makes stored values awkward to read.
+    warn_after = timedelta(seconds=round(target.total_seconds() * percent / 100))
+    if schedule is None:
+        return start + warn_after, start + target
+    warn_at = add_business_time(start, warn_after, schedule)
+    # Continuing from the warning moment equals starting over, and is cheaper.
+    return warn_at, add_business_time(warn_at, target - warn_after, schedule)
+
+
+def _set(ticket: Ticket, name: str, value: datetime | None, changed: list[str]) -> None:
+    if getattr(ticket, name) != value:
+        setattr(ticket, name, value)
+        changed.append(name)
+
+
+def _clear_marker_if_future(
+    ticket: Ticket, marker: str, moment: datetime | None, now: datetime, changed: list[str]
+) -> None:
+    if moment is not None and moment > now:
+        _set(ticket, marker, None, changed)
