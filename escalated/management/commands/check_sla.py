@@ -4,31 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandParser
 
 from escalated.conf import app_settings
 from escalated.management._progress import positive_int, progress_bar
 from escalated.services.sla import SlaCheckResult, sla_check
-
-
-class _RawStream:
-    """File-like view of an ``OutputWrapper`` for tqdm.
-
-    ``OutputWrapper.write`` appends a newline and, on a terminal, paints stderr red;
-    a progress bar redraws one line with ``\\r`` and must be written as it is.
-    """
-
-    def __init__(self, wrapper: OutputWrapper) -> None:
-        self._wrapper = wrapper
-
-    def write(self, text: str) -> None:
-        self._wrapper.write(text, style_func=lambda s: s, ending="")
-
-    def flush(self) -> None:
-        self._wrapper.flush()
-
-    def isatty(self) -> bool:
-        return self._wrapper.isatty()
 
 
 class Command(BaseCommand):
@@ -64,7 +44,7 @@ class Command(BaseCommand):
 
         # The bar hides itself when stderr is not a terminal (cron, CI).
         with progress_bar(
-            _RawStream(self.stderr),
+            self.stderr,
             total=None,
             desc="SLA check",
             enabled=not options["no_progress"],
