@@ -1,0 +1,129 @@
+/**
+ * Agent ticket-list filters ⇄ URL query string. The URL is the source of truth: a
+ * reload, a shared link or the back button restores the same list.
+ *
+ * Query parameters (all optional; a missing one means "any"):
+ *   search=<text>  status=<Status>  priority=<Priority>
+ *   assignee=me|unassigned|<user id>  department=<id>  tag=<id>
+ *   sla_breached=1  sort=<TicketSort, default -created_at>  page=<n ≥ 2>
+ */
+import { DEFAULT_SORT, SORTS, type TicketFilterState, type TicketSort } from '@/types/filters'
+import { isPriority, isStatus } from './labels'
+
+export type QueryInput = string | URLSearchParams | Record<string, unknown>
+
+export function defaultFilters(): TicketFilterState {
+  return {
+    search: '',
+    status: '',
+    priority: '',
+    assignee: '',
+    department: '',
+    tag: '',
+    sla_breached: false,
+    sort: DEFAULT_SORT,
+    page: 1,
+  }
+}
+
+function positiveInt(value: string | null | undefined): number | null {
+  if (value == null || !/^\d+$/.test(value.trim())) return null
+  const n = Number(value)
+  return Number.isSafeInteger(n) && n > 0 ? n : null
+}
+
+function toParams(input: QueryInput): URLSearchParams {
+  if (input instanceof URLSearchParams) return input
+  if (typeof input === 'string') {
+    const q = input.includes('?') ? input.slice(input.indexOf('?') + 1) : input
+    return new URLSearchParams(q.split('#')[0])
+  }
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(input)) {
+    const first = Array.isArray(value) ? value[0] : value
+    if (first !== undefined && first !== null) params.set(key, String(first))
+  }
+  return params
+}
+
+/** Parse a query (string, URL, URLSearchParams or object); unknown or bad values fall back to "any". */
+export function filtersFromQuery(input: QueryInput): TicketFilterState {
+  const params = toParams(input)
+  const state = defaultFilters()
+
+  state.search = (params.get('search') ?? '').trim()
+
+  const status = params.get('status')
+  if (isStatus(status)) state.status = status
+
+  const priority = params.get('priority')
+  if (isPriority(priority)) state.priority = priority
+
+  const assignee = params.get('assignee')
+  if (assignee === 'me' || assignee === 'unassigned') state.assignee = assignee
+  else state.assignee = positiveInt(assignee) ?? ''
+
+  state.department = positiveInt(params.get('department')) ?? ''
+  state.tag = positiveInt(params.get('tag')) ?? ''
+
+  const breached = (params.get('sla_breached') ?? '').toLowerCase()
+  state.sla_breached = breached === '1' || breached === 'true' || breached === 'yes'
+
+  const sort = params.get('sort')
+  if (sort && (SORTS as readonly string[]).includes(sort)) state.sort = sort as TicketSort
+
+  state.page = positiveInt(params.get('page')) ?? 1
+  return state
+}
+
+/** The query object for a state: defaults are left out, so a clean list has a clean URL. */
+export function filtersToQuery(state: TicketFilterState): Record<string, string> {
+  const query: Record<string, string> = {}
+  const search = state.search.trim()
+  if (search) query.search = search
+  if (state.status) query.status = state.status
+  if (state.priority) query.priority = state.priority
+  if (state.assignee !== '') query.assignee = String(state.assignee)
+  if (state.department !== '') query.department = String(state.department)
+  if (state.tag !== '') query.tag = String(state.tag)
+  if (state.sla_breached) query.sla_breached = '1'
+  if (state.sort !== DEFAULT_SORT) query.sort = state.sort
+  if (state.page > 1) query.page = String(state.page)
+  return query
+}
+
+/** "?status=open&page=2", or "" for the defaults. */
+export function filtersToQueryString(state: TicketFilterState): string {
+  const qs = new URLSearchParams(filtersToQuery(state)).toString()
+  return qs ? `?${qs}` : ''
+}
+
+/** Change some filters; a real change to anything but the page goes back to page 1. */
+export function updateFilters(
+  state: TicketFilterState,
+  patch: Partial<TicketFilterState>,
+): TicketFilterState {
+  const next = { ...state, ...patch }
+  const changed = (Object.keys(patch) as (keyof TicketFilterState)[]).some(
+    (key) => key !== 'page' && patch[key] !== state[key],
+  )
+  if (changed) next.page = patch.page ?? 1
+  return next
+}
+
+/** How many filters narrow the list (search included; sort and page are not filters). */
+export function activeFilterCount(state: TicketFilterState): number {
+  return [
+    state.search.trim() !== '',
+    state.status !== '',
+    state.priority !== '',
+    state.assignee !== '',
+    state.department !== '',
+    state.tag !== '',
+    state.sla_breached,
+  ].filter(Boolean).length
+}
+
+export function sameFilters(a: TicketFilterState, b: TicketFilterState): boolean {
+  return filtersToQueryString(a) === filtersToQueryString(b)
+}

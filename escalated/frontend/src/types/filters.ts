@@ -1,0 +1,34 @@
+import type { Priority, Status } from './models'
+
+/** Who a ticket is assigned to: anyone, the current agent, nobody, or one agent id. */
+export type AssigneeFilter = '' | 'me' | 'unassigned' | number
+
+export const SORTS = [
+  '-created_at',
+  'created_at',
+  '-updated_at',
+  'updated_at',
+  '-priority',
+  'priority',
+  'due',
+] as const
+export type TicketSort = (typeof SORTS)[number]
+export const DEFAULT_SORT: TicketSort = '-created_at'
+
+/**
+ * The agent ticket list's filters; their URL query form is produced by
+ * lib/filters.ts (`filtersToQuery` / `filtersFromQuery`). Empty string = "any".
+ */
+export interface TicketFilterState {
+  search: string
+  status: Status | ''
+  priority: Priority | ''
+  assignee: AssigneeFilter
+  department: number | ''
+  tag: number | ''
+  sla_breached: boolean
+  sort: TicketSort
+  page: number
+  /** Echoed by the server only when not its default page size. */
+  per_page?: number
+}

@@ -1,0 +1,6 @@
+export * from './models'
+export * from './rules'
+export * from './shared'
+export * from './filters'
+export * from './pages'
+export * from './ui'
