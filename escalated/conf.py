@@ -43,6 +43,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HOSTED_API_KEY": None,
     "AGENT_CHECK": None,
     "ADMIN_CHECK": None,
+    "LAYOUT": "escalated/app.html",
 }
 
 
@@ -193,6 +194,18 @@ class EscalatedSettings:
         """Dotted path of ``f(user) -> bool`` deciding who is an admin (see ``permissions``)."""
         value = self.get("ADMIN_CHECK")
         return str(value) if value else None
+
+    @property
+    def LAYOUT(self) -> str:
+        """Root template of the UI's first page load (default ``escalated/app.html``).
+
+        It must define ``{% block inertia_head %}`` and ``{% block inertia %}`` (the page
+        JSON and ``<div id="app">`` go there) and load a bundle that knows the Escalated
+        pages. Escalated ignores ``INERTIA_LAYOUT``, so a host keeps its own layout for
+        its own Inertia pages; point this at a template of the host to ship its own
+        build of the Escalated UI (e.g. extended or restyled pages).
+        """
+        return str(self.get("LAYOUT") or DEFAULTS["LAYOUT"])
 
 
 app_settings = EscalatedSettings()

@@ -1,0 +1,259 @@
+"""The option lists of the agent pages, read in a single query.
+
+Agent pages need several small reference lists for their pickers: agents,
+departments, tags, canned responses and macros. Loaded one by one they would cost a
+query each — more than the rest of the page — so they are read with one
+``UNION ALL`` of uniform rows ``(kind, id, a, b, c, d, flag, owner, position)`` and
+turned back into (unsaved) model instances, so the ordinary prop builders apply.
+
+The tags part can also say which tags one ticket carries (``ticket=``): the ticket
+detail page then needs no separate query for its tags. The union's SQL is compiled
+once per combination of lists (only the user and ticket ids vary).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from django.contrib.auth import get_user_model
+from django.db import connections, router
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast
+
+from escalated.models import CannedResponse, Department, Macro, Tag, Ticket
+from escalated.permissions import agent_users_q
+from escalated.props import user_display_name
+
+KINDS: Final = frozenset({"agents", "departments", "tags", "canned_responses", "macros"})
+_COLUMNS: Final = ("p_kind", "p_id", "p_a", "p_b", "p_c", "p_d", "p_flag", "p_owner", "p_pos")
+
+
+@dataclass(slots=True)
+class Pickers:
+    """The lists asked for (others stay empty), each in display order."""
+
+    agents: list[Any] = field(default_factory=list)
+    departments: list[Department] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    canned_responses: list[CannedResponse] = field(default_factory=list)
+    macros: list[Macro] = field(default_factory=list)
+    #: With ``ticket=``: the ticket's tags, in the same order as ``tags``.
+    ticket_tags: list[Tag] = field(default_factory=list)
+
+
+def _text(expr: Any) -> Cast:
+    return Cast(expr, output_field=TextField())
+
+
+def _row(
+    qs: QuerySet[Any],
+    kind: str,
+    *,
+    a: Any,
+    b: Any = "",
+    c: Any = "",
+    d: Any = "",
+    flag: Any = False,
+    owner: Any = None,
+    pos: Any = 0,
+) -> QuerySet[Any]:
+    def text(value: Any) -> Cast:
+        return _text(Value(value) if isinstance(value, str) else value)
+
+    rows: QuerySet[Any] = (
+        qs.order_by()
+        .annotate(
+            p_kind=_text(Value(kind)),
+            p_id=Cast("pk", output_field=BigIntegerField()),
+            p_a=text(a),
+            p_b=text(b),
+            p_c=text(c),
+            p_d=text(d),
+            p_flag=flag if not isinstance(flag, bool) else Value(flag, BooleanField()),
+            p_owner=Cast(owner if owner is not None else Value(None), BigIntegerField()),
+            p_pos=Cast(pos if not isinstance(pos, int) else Value(pos), IntegerField()),
+        )
+        .values_list(*_COLUMNS)
+    )
+    return rows
+
+
+def _agents_part() -> QuerySet[Any]:
+    user_model = get_user_model()
+    names = {f.name for f in user_model._meta.concrete_fields}
+    email_field = user_model.get_email_field_name()
+    manager = user_model._default_manager
+    # The default agent rule joins permissions, groups and departments: select the ids
+    # in a subquery so the outer rows stay distinct without DISTINCT (not allowed in
+    # every database's compound SELECT).
+    agents = manager.filter(pk__in=manager.filter(agent_users_q()).values("pk"))
+    return _row(
+        agents,
+        "agents",
+        a=F("first_name") if "first_name" in names else "",
+        b=F("last_name") if "last_name" in names else "",
+        c=F(user_model.USERNAME_FIELD),
+        d=F(email_field) if email_field in names else "",
+    )
+
+
+def _tags_part(ticket: Ticket | None) -> QuerySet[Any]:
+    flag: Any = False
+    if ticket is not None:
+        through = Ticket.tags.through
+        flag = Exists(through.objects.filter(ticket_id=ticket.pk, tag_id=OuterRef("pk")))
+    return _row(Tag.objects.all(), "tags", a=F("name"), b=F("slug"), c=F("color"), flag=flag)
+
+
+#: Stand-ins for the two values that vary between calls; the compiled SQL is cached
+#: and these are swapped for the real ids in its parameters.
+_USER_SENTINEL: Final = -7_000_000_001
+_TICKET_SENTINEL: Final = -7_000_000_002
+
+
+def _union(wanted: frozenset[str], with_ticket: bool) -> QuerySet[Any] | None:
+    parts: list[QuerySet[Any]] = []
+    own = Q(is_shared=True) | Q(created_by_id=_USER_SENTINEL)
+    if "agents" in wanted:
+        parts.append(_agents_part())
+    if "departments" in wanted:
+        parts.append(
+            _row(Department.objects.filter(is_active=True), "departments", a=F("name"), b=F("slug"))
+        )
+    if "tags" in wanted:
+        parts.append(_tags_part(Ticket(pk=_TICKET_SENTINEL) if with_ticket else None))
+    if "canned_responses" in wanted:
+        parts.append(
+            _row(
+                CannedResponse.objects.filter(own),
+                "canned_responses",
+                a=F("title"),
+                b=F("body"),
+                c=F("category"),
+                flag=F("is_shared"),
+                owner=F("created_by_id"),
+            )
+        )
+    if "macros" in wanted:
+        parts.append(
+            _row(
+                Macro.objects.filter(own),
+                "macros",
+                a=F("name"),
+                b=F("description"),
+                flag=F("is_shared"),
+                owner=F("created_by_id"),
+                pos=F("position"),
+            )
+        )
+    if not parts:
+        return None
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+
+
+@functools.cache
+def _compiled(
+    using: str, vendor: str, wanted: frozenset[str], with_ticket: bool
+) -> tuple[str, tuple[Any, ...]] | None:
+    """The union's SQL and parameters (with the sentinels), compiled once per shape.
+
+    Compiling it through the ORM costs milliseconds of Python per page (annotations,
+    casts, the agent rule's joins); the SQL depends only on the lists asked for.
+    """
+    query = _union(wanted, with_ticket)
+    if query is None:
+        return None
+    sql, params = query.query.get_compiler(using).as_sql()
+    return sql, tuple(params)
+
+
+def pickers_load(
+    *, user: Any, kinds: Iterable[str] = KINDS, ticket: Ticket | None = None
+) -> Pickers:
+    """Load the option lists named in ``kinds`` (one query; none when ``kinds`` is empty).
+
+    - ``agents``: active users of the default agent rule (see ``permissions``);
+    - ``departments``: active departments;
+    - ``tags``: every tag (and ``ticket_tags`` when ``ticket`` is given);
+    - ``canned_responses`` / ``macros``: shared ones and ``user``'s own.
+    """
+    wanted = frozenset(kinds) & KINDS
+    using = router.db_for_read(Ticket)
+    connection = connections[using]
+    compiled = _compiled(using, connection.vendor, wanted, ticket is not None)
+    result = Pickers()
+    if compiled is None:
+        return result
+    sql, template = compiled
+    values = {
+        _USER_SENTINEL: getattr(user, "pk", None),
+        _TICKET_SENTINEL: getattr(ticket, "pk", None),
+    }
+    params = [
+        values.get(p, p) if isinstance(p, int) and not isinstance(p, bool) else p for p in template
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    user_model = get_user_model()
+    for kind, pk, a, b, c, d, flag, owner, pos in rows:
+        if kind == "agents":
+            agent = user_model(pk=pk, **{user_model.USERNAME_FIELD: c})
+            if hasattr(agent, "first_name"):
+                agent.first_name, agent.last_name = a or "", b or ""
+            setattr(agent, user_model.get_email_field_name(), d or "")
+            result.agents.append(agent)
+        elif kind == "departments":
+            result.departments.append(Department(pk=pk, name=a, slug=b))
+        elif kind == "tags":
+            tag = Tag(pk=pk, name=a, slug=b, color=c)
+            result.tags.append(tag)
+            if flag:
+                result.ticket_tags.append(tag)
+        elif kind == "canned_responses":
+            result.canned_responses.append(
+                CannedResponse(
+                    pk=pk,
+                    title=a,
+                    body=b,
+                    category=c or "",
+                    is_shared=bool(flag),
+                    created_by_id=owner,
+                )
+            )
+        elif kind == "macros":
+            result.macros.append(
+                Macro(
+                    pk=pk,
+                    name=a,
+                    description=b or "",
+                    is_shared=bool(flag),
+                    created_by_id=owner,
+                    position=pos or 0,
+                )
+            )
+    _sort(result)
+    return result
+
+
+def _sort(result: Pickers) -> None:
+    result.agents.sort(key=lambda u: (user_display_name(u).lower(), u.pk))
+    result.departments.sort(key=lambda d: (d.name.lower(), d.pk))
+    result.tags.sort(key=lambda t: (t.name.lower(), t.pk))
+    result.ticket_tags.sort(key=lambda t: (t.name.lower(), t.pk))
+    result.canned_responses.sort(key=lambda r: (r.category.lower(), r.title.lower(), r.pk))
+    result.macros.sort(key=lambda m: (m.position, m.name.lower(), m.pk))

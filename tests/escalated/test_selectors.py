@@ -1,0 +1,318 @@
+"""Selectors shared by the web UI and the API: filters, search, pages, pickers, reports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from escalated.conf import table_name
+from escalated.exceptions import NotFound
+from escalated.models import CannedResponse, Macro, Ticket
+from escalated.props import ticket_props
+from escalated.selectors.pickers import pickers_load
+from escalated.selectors.reports import report_overview
+from escalated.selectors.tickets import (
+    TicketFilters,
+    capped_count,
+    paginate,
+    ticket_filters_from_query,
+    ticket_get_for_user,
+    ticket_list_for_agent,
+    ticket_search_q,
+    ticket_thread,
+    with_ticket_props,
+)
+from escalated.services import tickets as svc
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+on_postgres = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="PostgreSQL full-text search"
+)
+on_sqlite = pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite fallback")
+
+
+def search(text):
+    return set(Ticket.objects.filter(ticket_search_q(text)).values_list("pk", flat=True))
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def test_filters_parse_the_query_string():
+    filters = ticket_filters_from_query(
+        QueryDict(
+            "search=+printer+&status=open&priority=high&assignee=me&department=3&tag=4"
+            "&sla_breached=true&sort=due&page=2&per_page=50"
+        )
+    )
+
+    assert filters == TicketFilters(
+        search="printer",
+        status="open",
+        priority="high",
+        assignee="me",
+        department=3,
+        tag=4,
+        sla_breached=True,
+        sort="due",
+        page=2,
+        per_page=50,
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "status=pending&priority=meh&assignee=bob&department=abc&tag=1.5&sort=?&page=-1",
+        "page=99999999999999999999999&assignee=99999999999999999999999&per_page=x",
+        "department=0&tag=&sla_breached=2",
+    ],
+)
+def test_malformed_filters_mean_any(query):
+    filters = ticket_filters_from_query(QueryDict(query))
+
+    assert filters == TicketFilters()
+
+
+def test_page_size_is_capped():
+    assert ticket_filters_from_query(QueryDict("per_page=100000")).per_page == 100
+
+
+def test_filters_echo_without_the_default_page_size():
+    assert "per_page" not in TicketFilters().as_props()
+    assert TicketFilters(per_page=10).as_props()["per_page"] == 10
+
+
+# --------------------------------------------------------------------------- search
+
+
+@pytest.fixture
+def corpus(customer, default_policy):
+    printer = svc.ticket_create(
+        actor=customer, subject="Printer jammed", description="Paper stuck in tray two"
+    )
+    scanner = svc.ticket_create(
+        actor=customer, subject="Scanner offline", description="No paper involved"
+    )
+    guest = svc.ticket_create(
+        actor=None, requester_email="dora@example.com", subject="VPN", description="Slow"
+    )
+    return printer, scanner, guest
+
+
+def test_search_matches_reference_and_requester_email(corpus):
+    printer, _, guest = corpus
+
+    assert search(printer.reference) == {printer.pk}
+    assert search(printer.reference.lower()) == {printer.pk}
+    assert search("DORA@example.com") == {guest.pk}
+    assert search(str(guest.pk)) >= {guest.pk}
+    assert search("   ") == {t.pk for t in corpus}
+
+
+@on_postgres
+def test_postgres_search_is_full_text_with_web_syntax(corpus):
+    printer, scanner, _ = corpus
+
+    assert search("paper") == {printer.pk, scanner.pk}
+    assert search("paper -printer") == {scanner.pk}
+    assert search('"stuck in tray"') == {printer.pk}
+    assert search("printer or scanner") == {printer.pk, scanner.pk}
+    assert search("pape") == set()  # words, not substrings
+    assert search("'); drop table x; --") == set()
+
+
+@on_sqlite
+def test_sqlite_search_falls_back_to_substrings(corpus):
+    printer, scanner, _ = corpus
+
+    assert search("PAPE") == {printer.pk, scanner.pk}
+    assert search("jammed") == {printer.pk}
+
+
+@on_postgres
+def test_search_index_exists_and_serves_the_query(corpus):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'esc_ticket_fts_idx'")
+        [(definition,)] = cursor.fetchall()
+        assert "gin" in definition.lower() and table_name("tickets") in definition
+        qs = Ticket.objects.filter(ticket_search_q("paper")).values("pk")
+        sql, params = qs.query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "esc_ticket_fts_idx" in plan
+
+
+@on_sqlite
+def test_sqlite_has_no_full_text_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'esc_ticket_fts_idx'")
+        assert cursor.fetchall() == []
+
+
+def test_agent_list_orders_search_results_newest_first(corpus, agent):
+    printer, scanner, _ = corpus
+
+    qs = ticket_list_for_agent(user=agent, filters=TicketFilters(search="paper"))
+
+    assert list(qs.values_list("pk", flat=True)) == [scanner.pk, printer.pk]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def test_capped_count_says_when_it_stopped():
+    for _ in range(5):
+        f.TicketFactory()
+
+    assert capped_count(Ticket.objects.all(), cap=10) == (5, True)
+    assert capped_count(Ticket.objects.all(), cap=3) == (3, False)
+
+
+def test_paginate_clamps_the_page_and_caps_the_total():
+    tickets = [f.TicketFactory() for _ in range(5)]
+    qs = Ticket.objects.order_by("id")
+
+    page = paginate(qs, page=9, per_page=2)
+    capped = paginate(qs, page=1, per_page=2, cap=3)
+    empty = paginate(Ticket.objects.none(), page=3)
+
+    assert (page.current_page, page.last_page, [t.pk for t in page.items]) == (
+        3,
+        3,
+        [tickets[4].pk],
+    )
+    assert (capped.total, capped.total_is_exact, capped.last_page) == (3, False, 2)
+    assert (empty.total, empty.current_page, empty.items) == (0, 1, [])
+
+
+def test_ticket_props_need_no_extra_queries_once_loaded(customer, agent, default_policy):
+    for i in range(3):
+        ticket = svc.ticket_create(
+            actor=customer, subject=f"T{i}", description="x", tags=[f.TagFactory()]
+        )
+        svc.ticket_assign(ticket=ticket, actor=agent, agent=agent)
+        svc.reply_create(ticket=ticket, actor=agent, body="hi")
+    tickets = list(with_ticket_props(Ticket.objects.all()))
+
+    with CaptureQueriesContext(connection) as ctx:
+        props = [ticket_props(t) for t in tickets]
+
+    assert len(ctx.captured_queries) == 0
+    assert {p["last_reply_author"] for p in props} == {agent.username}
+
+
+def test_last_reply_author_skips_internal_notes_and_names_guests(default_policy):
+    agent = f.AgentFactory(first_name="Ada", last_name="Lovelace")
+    ticket = svc.ticket_create(
+        actor=None,
+        channel="guest",
+        requester_email="g@example.com",
+        requester_name="Gil",
+        subject="S",
+        description="D",
+    )
+
+    def author():
+        return ticket_props(with_ticket_props(Ticket.objects.filter(pk=ticket.pk)).get())[
+            "last_reply_author"
+        ]
+
+    assert author() is None
+    svc.reply_create(ticket=ticket, actor=agent, body="Note", is_internal=True)
+    assert author() is None
+    svc.reply_create(ticket=ticket, actor=agent, body="Hi")
+    assert author() == "Ada Lovelace"
+    svc.reply_create(ticket=ticket, actor=None, guest_token=ticket.guest_token, body="Thanks")
+    assert author() == "Gil"
+
+
+# --------------------------------------------------------------------------- visibility
+
+
+def test_one_visibility_rule_for_detail_and_thread(customer, other_customer_user, agent, ticket_x):
+    with pytest.raises(NotFound):
+        ticket_get_for_user(key=ticket_x.reference, user=other_customer_user)
+    assert ticket_get_for_user(key=ticket_x.reference, user=customer).pk == ticket_x.pk
+    assert ticket_get_for_user(key=str(ticket_x.pk), user=agent).pk == ticket_x.pk
+
+    svc.reply_create(ticket=ticket_x, actor=agent, body="Note", is_internal=True)
+    assert ticket_thread(ticket_x, include_internal=False).replies == []
+    assert len(ticket_thread(ticket_x, include_internal=True).replies) == 1
+
+
+@pytest.fixture
+def other_customer_user(db):
+    user = f.UserFactory(username="mallory")
+    f.ContactFactory(email="mallory@example.com", user=user)
+    return user
+
+
+@pytest.fixture
+def ticket_x(customer, default_policy):
+    return svc.ticket_create(actor=customer, subject="X", description="Y")
+
+
+# --------------------------------------------------------------------------- pickers
+
+
+def test_pickers_come_in_one_query_with_the_tickets_tags(agent, ticket_x):
+    other_agent = f.AgentFactory()
+    dept = f.DepartmentFactory()
+    f.DepartmentFactory(is_active=False)
+    a, b = f.TagFactory(name="alpha", slug="alpha"), f.TagFactory(name="beta", slug="beta")
+    ticket_x.tags.add(b)
+    shared = CannedResponse.objects.create(title="Shared", body="x")
+    mine = CannedResponse.objects.create(title="Mine", body="x", is_shared=False, created_by=agent)
+    CannedResponse.objects.create(title="Theirs", body="x", is_shared=False, created_by=other_agent)
+    macro = Macro.objects.create(name="M", actions=[{"type": "escalate"}], position=2)
+    Macro.objects.create(
+        name="Private", actions=[{"type": "escalate"}], is_shared=False, created_by=other_agent
+    )
+
+    with CaptureQueriesContext(connection) as ctx:
+        pickers = pickers_load(user=agent, ticket=ticket_x)
+
+    assert len(ctx.captured_queries) == 1
+    assert {u.pk for u in pickers.agents} == {agent.pk, other_agent.pk}
+    assert [d.pk for d in pickers.departments] == [dept.pk]
+    assert [t.pk for t in pickers.tags] == [a.pk, b.pk]
+    assert [t.pk for t in pickers.ticket_tags] == [b.pk]
+    assert [c.pk for c in pickers.canned_responses] == [mine.pk, shared.pk]
+    assert [m.pk for m in pickers.macros] == [macro.pk]
+
+
+def test_pickers_load_only_what_is_asked(agent):
+    f.TagFactory()
+
+    with CaptureQueriesContext(connection) as ctx:
+        nothing = pickers_load(user=agent, kinds=())
+    only_tags = pickers_load(user=agent, kinds={"tags"})
+
+    assert len(ctx.captured_queries) == 0
+    assert nothing.tags == [] and len(only_tags.tags) == 1 and only_tags.agents == []
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def test_report_covers_the_asked_days_and_skips_older_tickets():
+    now = timezone.now()
+    f.TicketFactory(created_at=now - timedelta(days=2))
+    f.TicketFactory(created_at=now - timedelta(days=10))
+
+    report = report_overview(days=7, now=now)
+
+    assert len(report.labels) == len(report.created_per_day) == 7
+    assert sum(report.created_per_day) == 1
+    assert report.created_per_day[-3] == 1
+    assert report.totals["sla_breach_rate"] is None
+    assert report.totals["csat_average"] is None
