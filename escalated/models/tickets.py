@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -91,6 +91,11 @@ class Ticket(models.Model):
     resolution_warned_at = models.DateTimeField(null=True, blank=True)
     resolution_breached_at = models.DateTimeField(null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
+    # Working time each clock stood still while waiting on the customer, and when the
+    # resolution clock (re)started: recomputing deadlines keeps both.
+    first_response_paused_for = models.DurationField(default=timedelta(0), db_default=timedelta(0))
+    resolution_paused_for = models.DurationField(default=timedelta(0), db_default=timedelta(0))
+    resolution_started_at = models.DateTimeField(null=True, blank=True)
 
     escalated_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

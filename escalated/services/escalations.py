@@ -56,6 +56,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from escalated import signals
+from escalated.business_hours import Schedule
 from escalated.conf import app_settings
 from escalated.exceptions import NotPermitted, ValidationFailed
 from escalated.models import (
@@ -266,6 +267,7 @@ class _Batch:
     skipped: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     dirty: dict[int, Ticket] = field(default_factory=dict)
     dirty_fields: set[str] = field(default_factory=set)
+    schedules: dict[int | None, Schedule | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for ticket in self.tickets:
@@ -275,6 +277,13 @@ class _Batch:
     @property
     def ids(self) -> list[int]:
         return [t.pk for t in self.tickets]
+
+    def schedule_of(self, ticket: Ticket) -> Schedule | None:
+        """The SLA schedule of the ticket's policy, loaded once per policy per batch."""
+        key = ticket.sla_policy_id
+        if key not in self.schedules:
+            self.schedules[key] = sla.sla_schedule_for(ticket.sla_policy) if key else None
+        return self.schedules[key]
 
     def touch(self, ticket: Ticket, fields: Iterable[str]) -> None:
         """Note that ``fields`` of ``ticket`` changed in memory and must be saved."""
@@ -375,7 +384,7 @@ def _escalate(batch: _Batch, action: _Action) -> list[Ticket]:
         fields = ["status", "escalated_at", "updated_at"]
         if ticket.status == Status.WAITING_ON_CUSTOMER and app_settings.SLA_ENABLED:
             # Leaving "waiting on customer" restarts the clock the pause stopped.
-            fields += sla.sla_resume(ticket, now=now)
+            fields += sla.sla_resume(ticket, now=now, schedule=batch.schedule_of(ticket))
         ticket.status, ticket.escalated_at, ticket.updated_at = Status.ESCALATED, now, now
         batch.touch(ticket, fields)
     _send_each(
@@ -400,7 +409,9 @@ def _set_priority(batch: _Batch, action: _Action) -> list[Ticket]:
         ticket.priority, ticket.updated_at = priority, now
         fields = ["priority", "updated_at"]
         if app_settings.SLA_ENABLED:
-            fields += sla.sla_apply_deadlines(ticket, start=ticket.created_at, now=now)
+            fields += sla.sla_apply_deadlines(
+                ticket, start=ticket.created_at, now=now, schedule=batch.schedule_of(ticket)
+            )
         batch.touch(ticket, fields)
     _send_each(
         signals.ticket_priority_changed,

@@ -170,53 +170,83 @@ def sla_compute_deadlines(
 
 
 def sla_apply_deadlines(
-    ticket: Ticket, *, start: datetime, now: datetime | None = None
+    ticket: Ticket,
+    *,
+    start: datetime,
+    now: datetime | None = None,
+    schedule: Schedule | Literal[_Default.TOKEN] | None = _FROM_POLICY,
 ) -> list[str]:
     """Set ``ticket``'s deadlines for its current policy and priority; return changed fields.
 
     Call it on create and whenever the priority or the policy changes, with ``start`` =
-    ``ticket.created_at``: the clock always counts from creation, so lowering then raising
-    the priority ends where it started. A first response already given stays as it was
-    judged. A marker is cleared when its deadline moves into the future, so the new
-    deadline is notified once. Mutates the ticket in memory only; save the returned
-    fields (``ticket.save(update_fields=...)``) inside your transaction.
+    ``ticket.created_at``. The first-response clock counts from ``start``; the
+    resolution clock from ``ticket.resolution_started_at`` (set on reopen) or ``start``.
+    Each deadline is then pushed by the working time its clock stood paused, so a
+    priority change never takes back time spent waiting on the customer. A first
+    response already given stays as it was judged. A marker is cleared when its deadline
+    moves into the future, so the new deadline is notified once. Mutates the ticket in
+    memory only; save the returned fields inside your transaction. Bulk callers pass
+    ``schedule`` (from :func:`sla_schedule_for`, once per policy) to save its query.
     """
     now = now or timezone.now()
-    deadlines = sla_compute_deadlines(
-        policy=_policy_of(ticket), priority=ticket.priority, start=start
+    policy = _policy_of(ticket)
+    if isinstance(schedule, _Default):
+        schedule = sla_schedule_for(policy) if policy is not None else None
+    first = sla_compute_deadlines(
+        policy=policy, priority=ticket.priority, start=start, schedule=schedule
+    )
+    resolution_start = ticket.resolution_started_at or start
+    resolution = (
+        first
+        if resolution_start == start
+        else sla_compute_deadlines(
+            policy=policy, priority=ticket.priority, start=resolution_start, schedule=schedule
+        )
     )
     changed: list[str] = []
     if ticket.first_response_at is None:
-        _set(ticket, "first_response_due_at", deadlines.first_response_due_at, changed)
-        _set(ticket, "first_response_warn_at", deadlines.first_response_warn_at, changed)
-        _clear_marker_if_future(
-            ticket, "first_response_breached_at", deadlines.first_response_due_at, now, changed
-        )
-        _clear_marker_if_future(
-            ticket, "first_response_warned_at", deadlines.first_response_warn_at, now, changed
-        )
-    _set(ticket, "resolution_due_at", deadlines.resolution_due_at, changed)
-    _set(ticket, "resolution_warn_at", deadlines.resolution_warn_at, changed)
-    _clear_marker_if_future(
-        ticket, "resolution_breached_at", deadlines.resolution_due_at, now, changed
-    )
-    _clear_marker_if_future(
-        ticket, "resolution_warned_at", deadlines.resolution_warn_at, now, changed
-    )
+        credit = ticket.first_response_paused_for
+        due = _push(first.first_response_due_at, credit, schedule)
+        warn = _push(first.first_response_warn_at, credit, schedule)
+        _set(ticket, "first_response_due_at", due, changed)
+        _set(ticket, "first_response_warn_at", warn, changed)
+        _clear_marker_if_future(ticket, "first_response_breached_at", due, now, changed)
+        _clear_marker_if_future(ticket, "first_response_warned_at", warn, now, changed)
+    credit = ticket.resolution_paused_for
+    due = _push(resolution.resolution_due_at, credit, schedule)
+    warn = _push(resolution.resolution_warn_at, credit, schedule)
+    _set(ticket, "resolution_due_at", due, changed)
+    _set(ticket, "resolution_warn_at", warn, changed)
+    _clear_marker_if_future(ticket, "resolution_breached_at", due, now, changed)
+    _clear_marker_if_future(ticket, "resolution_warned_at", warn, now, changed)
     return changed
+
+
+def _push(moment: datetime | None, credit: timedelta, schedule: Schedule | None) -> datetime | None:
+    """``moment`` moved later by ``credit`` of working time."""
+    if moment is None or not credit:
+        return moment
+    if schedule is None:
+        return moment + credit
+    return add_business_time(moment, credit, schedule)
 
 
 def sla_restart_resolution(ticket: Ticket, *, now: datetime) -> list[str]:
     """Start a fresh resolution clock at ``now``; return changed fields.
 
     For a reopened ticket: the work starts again, so the resolution deadline counts
-    from the reopening, and its warning and breach can be notified again. The first
-    response is not affected. Mutates in memory; the caller saves.
+    from the reopening (and later recomputations keep counting from there), and its
+    warning and breach can be notified again. The first response is not affected.
+    Mutates in memory; the caller saves.
     """
+    changed: list[str] = []
+    _set(ticket, "resolution_started_at", now, changed)
+    if ticket.resolution_paused_for:
+        ticket.resolution_paused_for = timedelta(0)
+        changed.append("resolution_paused_for")
     deadlines = sla_compute_deadlines(
         policy=_policy_of(ticket), priority=ticket.priority, start=now
     )
-    changed: list[str] = []
     _set(ticket, "resolution_due_at", deadlines.resolution_due_at, changed)
     _set(ticket, "resolution_warn_at", deadlines.resolution_warn_at, changed)
     _clear_marker_if_future(
@@ -240,7 +270,12 @@ def sla_pause(ticket: Ticket, *, now: datetime) -> list[str]:
     return ["sla_paused_at"]
 
 
-def sla_resume(ticket: Ticket, *, now: datetime) -> list[str]:
+def sla_resume(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    schedule: Schedule | Literal[_Default.TOKEN] | None = _FROM_POLICY,
+) -> list[str]:
     """Restart ``ticket``'s SLA clock; return changed fields.
 
     Every deadline and warning moment still ahead when the clock stopped is pushed by
@@ -262,8 +297,19 @@ def sla_resume(ticket: Ticket, *, now: datetime) -> list[str]:
     ]
     changed = ["sla_paused_at"]
     ticket.sla_paused_at = None
+    if isinstance(schedule, _Default):
+        schedule = sla_schedule_for(_policy_of(ticket)) if ticket.sla_policy_id else None
+    # Remember the credit, so recomputing the deadlines later keeps it.
+    paused = (
+        now - paused_at if schedule is None else business_time_between(paused_at, now, schedule)
+    )
+    if paused:
+        if ticket.first_response_at is None:
+            ticket.first_response_paused_for += paused
+            changed.append("first_response_paused_for")
+        ticket.resolution_paused_for += paused
+        changed.append("resolution_paused_for")
     if ahead:
-        schedule = sla_schedule_for(_policy_of(ticket))
         for name in ahead:
             old: datetime = getattr(ticket, name)
             if schedule is None:

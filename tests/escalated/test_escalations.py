@@ -14,6 +14,7 @@ from escalated.exceptions import NotPermitted, ValidationFailed
 from escalated.models import (
     ActivityType,
     AuthorType,
+    BusinessSchedule,
     EscalationFiring,
     EscalationRule,
     Priority,
@@ -979,3 +980,18 @@ def test_rule_delete_removes_its_firings_but_not_the_ticket_history(admin_user, 
     assert not EscalationRule.objects.exists()
     assert not EscalationFiring.objects.exists()
     assert TicketActivity.objects.filter(ticket=ticket, type=ActivityType.RULE_FIRED).exists()
+
+
+def test_query_count_stays_flat_under_a_business_hours_schedule(now, default_policy, agent):
+    # given: the policy counts working time, so deadlines need its schedule and holidays
+    default_policy.schedule = BusinessSchedule.objects.create(
+        name="Office", timezone="Europe/Berlin", days=[1, 2, 3, 4, 5]
+    )
+    default_policy.save()
+    department = f.DepartmentFactory()
+    large = 200 if connection.vendor == "postgresql" else 90
+
+    # then: the schedule is loaded once per batch, not once per ticket
+    few = _queries_to_act_on(10, now, default_policy, agent, department)
+    many = _queries_to_act_on(large, now, default_policy, agent, department)
+    assert few == many

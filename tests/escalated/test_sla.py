@@ -339,6 +339,7 @@ def test_reopened_ticket_gets_a_fresh_resolution_clock(default_policy):
     assert sorted(changed) == [
         "resolution_breached_at",
         "resolution_due_at",
+        "resolution_started_at",
         "resolution_warn_at",
         "resolution_warned_at",
     ]
@@ -384,8 +385,10 @@ def test_resume_pushes_deadline_by_paused_working_time(berlin_schedule):
     assert ticket.resolution_due_at == datetime(2025, 6, 6, 15, tzinfo=berlin)
     assert sorted(changed) == [
         "first_response_due_at",
+        "first_response_paused_for",
         "first_response_warn_at",
         "resolution_due_at",
+        "resolution_paused_for",
         "sla_paused_at",
     ]
 
@@ -419,4 +422,49 @@ def test_resume_leaves_moments_that_had_passed_before_the_pause(default_policy):
     assert ticket.first_response_due_at == MONDAY_10 - timedelta(hours=2)
     assert ticket.resolution_warn_at == warned
     assert ticket.resolution_due_at == MONDAY_10 + timedelta(hours=5)
-    assert sorted(changed) == ["resolution_due_at", "sla_paused_at"]
+    assert sorted(changed) == ["resolution_due_at", "resolution_paused_for", "sla_paused_at"]
+
+
+# --- pause credit and the reopened clock survive recomputation ----------------------
+
+
+def test_priority_change_after_a_pause_keeps_the_paused_time(default_policy):
+    # given: a medium ticket (8 h first response) that waited on the customer for 3 h
+    ticket = f.TicketFactory(sla_policy=default_policy, priority="medium", created_at=MONDAY_10)
+    sla_apply_deadlines(ticket, start=MONDAY_10, now=MONDAY_10)
+    sla_pause(ticket, now=MONDAY_10 + timedelta(hours=1))
+    sla_resume(ticket, now=MONDAY_10 + timedelta(hours=4))
+    assert ticket.first_response_due_at == MONDAY_10 + timedelta(hours=11)
+
+    # when: the priority goes up (high: 4 h) and the deadlines are recomputed
+    ticket.priority = "high"
+    sla_apply_deadlines(ticket, start=MONDAY_10, now=MONDAY_10 + timedelta(hours=5))
+
+    # then: the 3 h spent waiting still do not count
+    assert ticket.first_response_paused_for == timedelta(hours=3)
+    assert ticket.first_response_due_at == MONDAY_10 + timedelta(hours=7)
+    assert ticket.resolution_due_at == MONDAY_10 + timedelta(hours=27)
+
+
+def test_pause_credit_is_working_time_under_a_schedule(berlin_schedule):
+    policy = f.SlaPolicyFactory(schedule=berlin_schedule)
+    berlin = ZoneInfo("Europe/Berlin")
+    ticket = f.TicketFactory(sla_policy=policy, first_response_due_at=None)
+    # Paused Friday 16:00, resumed Monday 10:00 Berlin: 1 h Friday + 1 h Monday.
+    ticket.sla_paused_at = datetime(2025, 6, 6, 16, tzinfo=berlin)
+    sla_resume(ticket, now=datetime(2025, 6, 9, 10, tzinfo=berlin))
+    assert ticket.first_response_paused_for == timedelta(hours=2)
+    assert ticket.resolution_paused_for == timedelta(hours=2)
+
+
+def test_priority_change_after_reopen_keeps_the_fresh_resolution_clock(default_policy):
+    ticket = f.TicketFactory(sla_policy=default_policy, priority="medium", created_at=MONDAY_10)
+    sla_apply_deadlines(ticket, start=MONDAY_10, now=MONDAY_10)
+    reopened_at = MONDAY_10 + timedelta(days=5)
+    sla_restart_resolution(ticket, now=reopened_at)
+
+    ticket.priority = "urgent"  # 8 h resolution
+    sla_apply_deadlines(ticket, start=MONDAY_10, now=reopened_at + timedelta(minutes=5))
+
+    assert ticket.resolution_started_at == reopened_at
+    assert ticket.resolution_due_at == reopened_at + timedelta(hours=8)
