@@ -622,7 +622,64 @@ def ticket_list_for_agent(*, user: Any, filters: TicketFilters, using: str = "de
 def ticket_page_for_agent(*, user: Any, filters: TicketFilters) -> Page:
     """One page of the agent list, ready for ``ticket_props`` (fixed number of queries)."""
     qs = ticket_list_for_agent(user=user, filters=filters)
+    using = qs.db
+    if (
+        filters.sort in ("-priority", "priority")
+        and not filters.search
+        and connections[using].features.supports_slicing_ordering_in_compound
+    ):
+        return _priority_page(qs, filters=filters)
     return paginate(qs, page=filters.page, per_page=filters.per_page, prepare=with_ticket_props)
+
+
+def _priority_page(qs: QuerySet[Ticket], *, filters: TicketFilters) -> Page:
+    """The priority sort, without sorting every matching ticket.
+
+    ``ORDER BY <priority rank>`` cannot use an index, so PostgreSQL would sort the whole
+    table for one page (~80 ms at 100k tickets). Instead each priority's tickets are
+    read newest first from the ``created_at`` index — enough of them for the page —
+    and the five short lists are merged (~2 ms for the first pages; deep pages read
+    more of each list). One query for the capped count, one for the rows (the merge
+    is their subquery).
+    """
+    total, exact = capped_count(qs)
+    per_page = filters.per_page
+    current = min(max(1, filters.page), max(1, -(-total // per_page)))
+    offset = (current - 1) * per_page
+    descending = filters.sort == "-priority"
+    buckets = [
+        qs.filter(priority=value)
+        .order_by("-created_at", "-id")
+        .annotate(p_rank=Value(rank, output_field=IntegerField()))
+        .values_list("pk", "p_rank", "created_at")[: offset + per_page]
+        for value, rank in sorted(PRIORITY_RANK.items(), key=lambda kv: kv[1], reverse=descending)
+    ]
+    merged = buckets[0].union(*buckets[1:], all=True)
+    rank_order = "-p_rank" if descending else "p_rank"
+    page_ids, params = (
+        merged.order_by(rank_order, "-created_at", "-pk")[offset : offset + per_page]
+        .query.get_compiler(qs.db)
+        .as_sql()
+    )
+    # The merge runs as a subquery of the rows' own query (one round trip); the few
+    # rows are then put in the same order in Python.
+    rows = with_ticket_props(
+        Ticket.objects.using(qs.db).filter(
+            pk__in=RawSQL(f"SELECT esc_page.pk FROM ({page_ids}) esc_page", params)
+        )
+    )
+    sign = -1 if descending else 1
+    items = sorted(
+        rows,
+        key=lambda t: (sign * PRIORITY_RANK.get(t.priority, -1), -t.created_at.timestamp(), -t.pk),
+    )
+    return Page(
+        items=items,
+        total=total,
+        total_is_exact=exact,
+        per_page=per_page,
+        current_page=current,
+    )
 
 
 CUSTOMER_SCOPES: Final = ("", "open", "closed")

@@ -316,3 +316,31 @@ def test_report_covers_the_asked_days_and_skips_older_tickets():
     assert report.created_per_day[-3] == 1
     assert report.totals["sla_breach_rate"] is None
     assert report.totals["csat_average"] is None
+
+
+@pytest.mark.parametrize("sort", ["-priority", "priority"])
+def test_priority_sort_pages_match_a_full_sort(agent, sort):
+    from escalated.models.choices import PRIORITY_RANK
+    from escalated.selectors.tickets import ticket_page_for_agent
+
+    now = timezone.now()
+    priorities = ["low", "critical", "medium", "high", "urgent", "medium", "low"]
+    tickets = [
+        f.TicketFactory(priority=priorities[i % 7], created_at=now - timedelta(minutes=i))
+        for i in range(23)
+    ]
+    sign = -1 if sort.startswith("-") else 1
+    expected = [
+        t.pk
+        for t in sorted(
+            tickets, key=lambda t: (sign * PRIORITY_RANK[t.priority], -t.created_at.timestamp())
+        )
+    ]
+
+    pages = [
+        ticket_page_for_agent(user=agent, filters=TicketFilters(sort=sort, page=n, per_page=5))
+        for n in range(1, 6)
+    ]
+
+    assert [t.pk for page in pages for t in page.items] == expected
+    assert pages[-1].current_page == 5 and pages[0].total == 23

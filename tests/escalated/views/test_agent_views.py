@@ -444,3 +444,16 @@ def test_bulk_rejects_a_bad_action_or_no_selection(agent_ui):
     }
     agent_ui.post("/support/agent/tickets/bulk/", {"ids": [t.pk], "action": "status", "value": "x"})
     assert agent_ui.props("/support/agent/tickets/")["errors"] == {"value": "Choose a status."}
+
+
+def test_ids_beyond_the_column_range_find_nothing_instead_of_failing(agent_ui, ticket):
+    big = 2**31 + 5
+    huge = 2**63 - 1
+
+    for query in (f"assignee={big}", f"department={huge}", f"tag={big}", f"search={huge}"):
+        props = agent_ui.props(f"/support/agent/tickets/?{query}")
+        assert props["tickets"]["data"] == [], query
+    assert agent_ui.get(f"/support/agent/tickets/{huge}/").status_code == 404
+    show = f"/support/agent/tickets/{ticket.reference}/"
+    agent_ui.post(f"{show}assign/", {"agent_id": big})
+    assert agent_ui.props(show)["errors"] == {"agent_id": "Unknown agent."}

@@ -74,6 +74,8 @@ def test_agent_search_and_filters_stay_in_budget(agent_ui, world, django_assert_
         )
     with django_assert_max_num_queries(BUDGET):
         agent_ui.page("/support/agent/tickets/?sort=due&sla_breached=1&page=2")
+    with django_assert_max_num_queries(BUDGET):
+        agent_ui.page("/support/agent/tickets/?sort=-priority&page=2&per_page=10")
 
 
 def test_agent_list_for_a_department_member_stays_in_budget(ui_as, world):
