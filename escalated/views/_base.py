@@ -507,6 +507,8 @@ def escalated_view(
     write when the request has no usable ``Referer``.
     """
     allowed = tuple(m.upper() for m in methods)
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed += ("HEAD",)
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -527,7 +529,7 @@ def escalated_view(
             except PermissionDenied:
                 response = error_page(request, 403)
             except EscalatedError as exc:
-                if method == "GET":
+                if method in ("GET", "HEAD"):
                     return HttpResponseBadRequest(exc.message)
                 fallback = back(request, *args, **kwargs) if back else reverse("escalated:home")
                 response = failed(request, exc, back=fallback)
@@ -549,7 +551,8 @@ def by_method(**handlers: View) -> View:
     """
 
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        handler = handlers.get(effective_method(request).lower())
+        method = effective_method(request).lower()
+        handler = handlers.get("get" if method == "head" else method)
         if handler is None:
             return HttpResponseNotAllowed([m.upper() for m in handlers])
         return handler(request, *args, **kwargs)

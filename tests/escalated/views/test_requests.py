@@ -153,6 +153,10 @@ def test_method_spoofing_for_multipart_updates(admin_ui):
     assert not Macro.objects.exists()
 
 
+def test_head_is_answered_like_get(agent_ui):
+    assert agent_ui.client.head("/support/agent/tickets/").status_code == 200
+
+
 def test_wrong_method_is_405(customer_ui, agent_ui, ticket):
     assert customer_ui.get(f"/support/tickets/{ticket.reference}/reply/").status_code == 405
     assert agent_ui.get("/support/agent/tickets/bulk/").status_code == 405
