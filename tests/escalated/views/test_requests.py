@@ -153,7 +153,7 @@ def test_method_spoofing_for_multipart_updates(admin_ui):
     assert not Macro.objects.exists()
 
 
-def test_head_is_answered_like_get(agent_ui):
+def test_head_is_answered_like_get(agent_ui, bundle):
     assert agent_ui.client.head("/support/agent/tickets/").status_code == 200
 
 
