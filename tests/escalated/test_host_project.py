@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SETTINGS_TAIL = """
 INSTALLED_APPS += ["inertia", "escalated"]
+MIDDLEWARE += ["inertia.middleware.InertiaMiddleware"]
+LOGIN_URL = "/accounts/login/"
 ESCALATED = {
     "MODE": "self_hosted",
     "TABLE_PREFIX": "helpdesk_",
@@ -82,3 +84,18 @@ def test_host_runs_the_four_commands(host, command, summary):
     base, env = host
     out = sh(sys.executable, "manage.py", *command, cwd=base, env=env)
     assert summary in out
+
+
+def test_host_serves_the_prebuilt_ui(host):
+    # given: a host with no Node and no INERTIA_LAYOUT, only the README's steps
+    base, env = host
+    probe = (
+        "from django.test import Client;"
+        "r = Client().get('/support/guest/', HTTP_HOST='localhost');"
+        "html = r.content.decode();"
+        "print(r.status_code, 'data-page=\"app\"' in html, '/static/escalated/assets/' in html)"
+    )
+    # when
+    out = sh(sys.executable, "manage.py", "shell", "-v", "0", "-c", probe, cwd=base, env=env)
+    # then: the guest form renders with the bundle from the wheel's static files
+    assert out.split() == ["200", "True", "True"]
