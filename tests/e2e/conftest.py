@@ -56,6 +56,8 @@ def live_app(tmp_path_factory) -> Iterator[str]:
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
         "DJANGO_SETTINGS_MODULE": "tests.projects.standalone.settings",
+        # DEBUG serves the UI bundle from the app's static folder (no collectstatic).
+        "DJANGO_DEBUG": "1",
         "ESCALATED_TEST_DB": "sqlite",
         "ESCALATED_SQLITE_PATH": str(data / "e2e.sqlite3"),
         "MEDIA_ROOT": str(data / "media"),
@@ -65,11 +67,14 @@ def live_app(tmp_path_factory) -> Iterator[str]:
     for args in (["migrate", "-v", "0"], ["seed_demo"]):
         subprocess.run([*manage, *args], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
+    # A file, not a pipe: nobody reads the request log while the tests run, and a full
+    # pipe would block the server.
+    log = (data / "server.log").open("w+")
     server = subprocess.Popen(
         [*manage, "runserver", "--noreload", "--insecure", f"127.0.0.1:{port}"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
@@ -81,13 +86,14 @@ def live_app(tmp_path_factory) -> Iterator[str]:
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    output = server.stdout.read().decode() if server.stdout else ""
-                    raise RuntimeError(f"demo server did not start:\n{output}") from None
+                    log.seek(0)
+                    raise RuntimeError(f"demo server did not start:\n{log.read()}") from None
                 time.sleep(0.2)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")

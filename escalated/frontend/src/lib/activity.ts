@@ -2,6 +2,15 @@
 import type { Activity } from '@/types/models'
 import { humanize, isPriority, isStatus, PRIORITY_LABELS, STATUS_LABELS } from './labels'
 
+/**
+ * Names the log does not carry: it stores user and department ids (`agent_id`, a
+ * department change's `old` / `new`), which the page resolves from its pickers.
+ */
+export interface ActivityContext {
+  users?: ReadonlyMap<number, string>
+  departments?: ReadonlyMap<number, string>
+}
+
 function label(value: unknown): string {
   if (isStatus(value)) return STATUS_LABELS[value]
   if (isPriority(value)) return PRIORITY_LABELS[value]
@@ -10,25 +19,52 @@ function label(value: unknown): string {
   return String(value)
 }
 
-export function describeActivity(activity: Activity): string {
+/** The first of `keys` present in `data` (the log's keys, then older spellings). */
+function first(data: Record<string, unknown>, ...keys: string[]): unknown {
+  for (const key of keys) if (data[key] !== undefined) return data[key]
+  return undefined
+}
+
+function named(value: unknown, names: ReadonlyMap<number, string> | undefined, fallback: string) {
+  if (typeof value === 'number') return names?.get(value) ?? fallback
+  return value === undefined ? fallback : label(value)
+}
+
+function tags(data: Record<string, unknown>): string {
+  const list = first(data, 'tags', 'tag')
+  const names = (Array.isArray(list) ? list : [list]).map(label)
+  return `${names.length === 1 ? 'tag' : 'tags'} ${names.join(', ')}`
+}
+
+function slaTarget(data: Record<string, unknown>): string {
+  return first(data, 'breach_type', 'kind') === 'first_response' ? 'first-response' : 'resolution'
+}
+
+export function describeActivity(activity: Activity, context: ActivityContext = {}): string {
   const d = activity.data ?? {}
   switch (activity.type) {
     case 'created':
       return 'created the ticket'
+    case 'updated':
+      return 'edited the ticket'
     case 'status_changed':
-      return `changed the status from ${label(d.from)} to ${label(d.to)}`
+      return `changed the status from ${label(first(d, 'old_status', 'from'))} to ${label(first(d, 'new_status', 'to'))}`
     case 'priority_changed':
-      return `changed the priority from ${label(d.from)} to ${label(d.to)}`
+      return `changed the priority from ${label(first(d, 'old', 'from'))} to ${label(first(d, 'new', 'to'))}`
     case 'assigned':
-      return `assigned the ticket to ${label(d.to ?? d.assignee)}`
+      return `assigned the ticket to ${named(first(d, 'agent_id', 'to', 'assignee'), context.users, 'an agent')}`
     case 'unassigned':
       return 'unassigned the ticket'
-    case 'department_changed':
-      return `moved the ticket to ${label(d.to ?? d.department)}`
+    case 'department_changed': {
+      const to = first(d, 'new', 'to', 'department')
+      return to === null
+        ? 'removed the department'
+        : `moved the ticket to ${named(to, context.departments, 'another department')}`
+    }
     case 'tag_added':
-      return `added the tag ${label(d.tag)}`
+      return `added the ${tags(d)}`
     case 'tag_removed':
-      return `removed the tag ${label(d.tag)}`
+      return `removed the ${tags(d)}`
     case 'replied':
     case 'reply_created':
       return 'replied'
@@ -37,10 +73,14 @@ export function describeActivity(activity: Activity): string {
       return 'added an internal note'
     case 'escalated':
       return d.rule ? `escalated the ticket (rule ${label(d.rule)})` : 'escalated the ticket'
+    case 'rule_fired':
+      return `ran the escalation rule ${label(d.rule_name)}`
     case 'sla_breached':
-      return `breached the ${d.kind === 'first_response' ? 'first-response' : 'resolution'} SLA`
+      return `breached the ${slaTarget(d)} SLA`
     case 'sla_warning':
-      return `is close to its ${d.kind === 'first_response' ? 'first-response' : 'resolution'} SLA`
+      return `is close to its ${slaTarget(d)} SLA`
+    case 'sla_policy_changed':
+      return 'changed the SLA policy'
     case 'resolved':
       return 'resolved the ticket'
     case 'closed':
@@ -49,6 +89,8 @@ export function describeActivity(activity: Activity): string {
       return 'reopened the ticket'
     case 'macro_applied':
       return `applied the macro ${label(d.macro)}`
+    case 'rated':
+      return `rated the ticket ${label(d.rating)} out of 5`
     default:
       return humanize(activity.type).toLowerCase()
   }

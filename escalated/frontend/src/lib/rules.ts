@@ -4,11 +4,13 @@
  * lets through, what the server accepts. The server still validates; its messages are
  * shown as well.
  */
-import { isPriority, isStatus } from './labels'
+import { humanize, isPriority, isStatus } from './labels'
 import type {
+  Condition,
   ConditionField,
   DraftAction,
   DraftCondition,
+  MacroAction,
   MacroActionType,
   RuleActionType,
   RuleDefinition,
@@ -301,4 +303,33 @@ export function toPayload(definition: RuleDefinition, mode: BuilderMode = 'rule'
       value: ACTION_TYPES[type]?.kind === 'none' ? null : value,
     })),
   }
+}
+
+/** A saved rule or macro (server JSON) as the builder's editable definition. */
+export function fromSaved(saved: {
+  conditions?: readonly Condition[]
+  actions: readonly MacroAction[]
+}): RuleDefinition {
+  return {
+    conditions: (saved.conditions ?? []).map(({ field, operator, value }) => ({
+      field,
+      operator,
+      value,
+    })),
+    actions: saved.actions.map(({ type, value }) => ({ type, value: value ?? null })),
+  }
+}
+
+/* ---------- summaries for lists ---------- */
+
+/** "Status", "Hours since created" … one label per saved condition. */
+export function conditionLabels(conditions: readonly { field: string }[]): string[] {
+  return conditions.map(
+    ({ field }) => CONDITION_FIELDS[field as ConditionField]?.label ?? humanize(field),
+  )
+}
+
+/** "Escalate", "Set priority" … one label per saved action. */
+export function actionLabels(actions: readonly { type: string }[]): string[] {
+  return actions.map(({ type }) => ACTION_TYPES[type as MacroActionType]?.label ?? humanize(type))
 }

@@ -133,8 +133,13 @@ export interface AdminReportsProps {
     resolved: number
     open: number
     sla_breached: number
+    /** Breached ÷ created with an SLA policy (0–1), null when none had a policy. */
+    sla_breach_rate: number | null
     avg_first_response_hours: number | null
     avg_resolution_hours: number | null
+    /** Mean CSAT rating (1–5) of the range, null without ratings. */
+    csat_average: number | null
+    csat_count: number
   }
   /** Daily buckets: labels are ISO dates. */
   volume: { labels: string[]; series: ReportSeries[] }
@@ -203,9 +208,13 @@ export interface AdminEscalationRuleFormProps {
   choices: Choices
 }
 
-/** Escalated/Admin/Tags/Index (inline create/edit) */
+/** Escalated/Admin/Tags/Index */
 export interface AdminTagIndexProps {
   tags: (Tag & { ticket_count: number })[]
+}
+/** Escalated/Admin/Tags/Form */
+export interface AdminTagFormProps {
+  tag: Tag | null
 }
 
 /** Escalated/Admin/CannedResponses/Index and …/Form */

@@ -1,9 +1,10 @@
 import { mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { defineComponent, h } from 'vue'
+import { defineComponent, h, nextTick, ref } from 'vue'
 
 import { useDebouncedFn } from '../useDebouncedFn'
 import { useNow } from '../useNow'
+import { useSelection } from '../useSelection'
 
 describe('useNow', () => {
   beforeEach(() => vi.useFakeTimers({ now: 1_000_000 }))
@@ -63,5 +64,36 @@ describe('useDebouncedFn', () => {
     wrapper.unmount()
     vi.advanceTimersByTime(1000)
     expect(fn).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('useSelection', () => {
+  it('selects rows, all of them, and knows when it is partial', () => {
+    const ids = ref([1, 2, 3])
+    const selection = useSelection(() => ids.value)
+    selection.toggle(2, true)
+    expect(selection.someSelected.value).toBe(true)
+    expect(selection.allSelected.value).toBe(false)
+    selection.toggleAll(true)
+    expect(selection.selected.value).toEqual([1, 2, 3])
+    expect(selection.allSelected.value).toBe(true)
+    selection.toggle(1, false)
+    expect(selection.isSelected(1)).toBe(false)
+    expect(selection.count.value).toBe(2)
+    selection.clear()
+    expect(selection.count.value).toBe(0)
+  })
+
+  it('drops ids that leave the list', async () => {
+    const ids = ref([1, 2, 3])
+    const selection = useSelection(() => ids.value)
+    selection.toggleAll(true)
+    ids.value = [3, 4]
+    await nextTick()
+    expect(selection.selected.value).toEqual([3])
+  })
+
+  it('is not "all selected" on an empty list', () => {
+    expect(useSelection(() => []).allSelected.value).toBe(false)
   })
 })

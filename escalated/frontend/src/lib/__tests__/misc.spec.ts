@@ -137,4 +137,34 @@ describe('describeActivity', () => {
       'satisfaction rated',
     )
   })
+
+  it('reads the data the server logs, resolving ids through the page context', () => {
+    const context = {
+      users: new Map([[2, 'Grace']]),
+      departments: new Map([[10, 'Billing']]),
+    }
+    const said = (type: string, data: Record<string, unknown>) =>
+      describeActivity({ ...base, type, data }, context)
+    expect(said('status_changed', { old_status: 'open', new_status: 'waiting_on_customer' })).toBe(
+      'changed the status from Open to Waiting on customer',
+    )
+    expect(said('priority_changed', { old: 'high', new: 'urgent' })).toBe(
+      'changed the priority from High to Urgent',
+    )
+    expect(said('assigned', { agent_id: 2, previous_agent_id: null })).toBe(
+      'assigned the ticket to Grace',
+    )
+    expect(said('assigned', { agent_id: 99 })).toBe('assigned the ticket to an agent')
+    expect(said('department_changed', { old: null, new: 10 })).toBe('moved the ticket to Billing')
+    expect(said('department_changed', { old: 10, new: null })).toBe('removed the department')
+    expect(said('tag_added', { tags: ['vip', 'refund'] })).toBe('added the tags vip, refund')
+    expect(said('tag_removed', { tags: ['vip'] })).toBe('removed the tag vip')
+    expect(said('sla_breached', { breach_type: 'first_response' })).toBe(
+      'breached the first-response SLA',
+    )
+    expect(said('rule_fired', { rule_name: 'Stale tickets' })).toBe(
+      'ran the escalation rule Stale tickets',
+    )
+    expect(said('rated', { rating: 4 })).toBe('rated the ticket 4 out of 5')
+  })
 })

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest'
 
 import {
   actionError,
+  actionLabels,
   CONDITION_FIELDS,
   conditionError,
+  conditionLabels,
+  fromSaved,
   newAction,
   newCondition,
   toPayload,
@@ -152,5 +155,35 @@ describe('toPayload', () => {
       conditions: [{ field: 'assigned', operator: 'is', value: false }],
       actions: [{ type: 'escalate', value: null }],
     })
+  })
+})
+
+describe('saved rules and macros', () => {
+  it('become an editable definition: every action gets a value', () => {
+    const definition = fromSaved({
+      conditions: [{ field: 'sla', operator: 'is', value: 'breached' }],
+      actions: [{ type: 'escalate' }, { type: 'set_priority', value: 'urgent' }],
+    })
+    expect(definition).toEqual({
+      conditions: [{ field: 'sla', operator: 'is', value: 'breached' }],
+      actions: [
+        { type: 'escalate', value: null },
+        { type: 'set_priority', value: 'urgent' },
+      ],
+    })
+    expect(validateRule(definition).valid).toBe(true)
+  })
+
+  it('macros have no conditions', () => {
+    expect(fromSaved({ actions: [{ type: 'unassign' }] }).conditions).toEqual([])
+  })
+
+  it('are summarised by their labels in lists', () => {
+    expect(
+      conditionLabels([{ field: 'hours_since_created' }, { field: 'tag' }, { field: 'mood' }]),
+    ).toEqual(['Hours since created', 'Tag', 'Mood'])
+    expect(actionLabels([{ type: 'reply' }, { type: 'add_tag' }, { type: 'page_oncall' }])).toEqual(
+      ['Reply to customer', 'Add tag', 'Page oncall'],
+    )
   })
 })

@@ -1,0 +1,213 @@
+import { router } from '@inertiajs/vue3'
+import { mount } from '@vue/test-utils'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+
+import { defaultFilters } from '@/lib/filters'
+import {
+  activity,
+  agents,
+  cannedResponses,
+  choices,
+  departments,
+  macros,
+  reply,
+  tags,
+  ticket,
+} from '@/test/fixtures'
+import { setPage, sharedProps, user } from '@/test/page'
+import type { AgentTicketIndexProps, AgentTicketShowProps } from '@/types/pages'
+
+import Dashboard from '../Escalated/Agent/Dashboard.vue'
+import TicketIndex from '../Escalated/Agent/Tickets/Index.vue'
+import TicketShow from '../Escalated/Agent/Tickets/Show.vue'
+
+const agentUser = user({ id: 1, name: 'Ada', is_agent: true })
+
+beforeEach(() => {
+  setPage({ url: '/support/agent/tickets/', props: sharedProps({ auth: { user: agentUser } }) })
+})
+
+function showProps(partial: Partial<AgentTicketShowProps> = {}): AgentTicketShowProps {
+  return {
+    ticket: ticket({ tags: [tags[0]!] }),
+    replies: [
+      reply({ body: 'Try a reset.' }),
+      reply({ id: 2, body: 'Legacy plan customer.', is_internal_note: true }),
+    ],
+    activities: [activity({ type: 'assigned', data: { agent_id: 2 } })],
+    rating: null,
+    agents,
+    departments,
+    tags,
+    canned_responses: cannedResponses,
+    macros,
+    choices,
+    allowed_statuses: ['in_progress', 'resolved'],
+    sla_warning_percent: 80,
+    ...partial,
+  }
+}
+
+describe('Agent ticket page', () => {
+  it('sets internal notes apart from public replies', () => {
+    const wrapper = mount(TicketShow, { props: showProps() })
+    const messages = wrapper.findAll('[aria-label="Conversation"] article')
+    expect(messages.map((m) => m.attributes('data-kind'))).toEqual(['customer', 'agent', 'note'])
+    expect(messages[2]!.text()).toContain('Internal note · only agents see it')
+  })
+
+  it('offers only the legal status transitions', () => {
+    const wrapper = mount(TicketShow, { props: showProps() })
+    const status = wrapper.get('select[name="status"]')
+    expect(status.findAll('option').map((o) => o.text())).toEqual([
+      'Open',
+      'In progress',
+      'Resolved',
+    ])
+  })
+
+  it('gives the reply box notes, canned responses filled for this ticket, and macros', async () => {
+    const post = vi.spyOn(router, 'post').mockImplementation(() => undefined)
+    const wrapper = mount(TicketShow, { props: showProps() })
+    expect(wrapper.findAll('input[type="radio"][name="reply-type"]')).toHaveLength(2)
+
+    await wrapper.get('select[id$="-canned"]').setValue('1')
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Insert')!
+      .trigger('click')
+    expect((wrapper.get('textarea[name="body"]').element as HTMLTextAreaElement).value).toBe(
+      'Hello Sam Customer,',
+    )
+
+    await wrapper.get('select[id$="-macro"]').setValue('5')
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Apply')!
+      .trigger('click')
+    expect(post).toHaveBeenCalledWith(
+      '/support/agent/tickets/ESC-00042/macro/',
+      { macro_id: 5 },
+      expect.any(Object),
+    )
+  })
+
+  it('assigns to the signed-in agent in one click, unless already theirs', async () => {
+    const post = vi.spyOn(router, 'post').mockImplementation(() => undefined)
+    const wrapper = mount(TicketShow, { props: showProps() })
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Assign to me')!
+      .trigger('click')
+    expect(post).toHaveBeenCalledWith(
+      '/support/agent/tickets/ESC-00042/assign/',
+      { agent_id: 'me' },
+      expect.any(Object),
+    )
+
+    const mine = mount(TicketShow, {
+      props: showProps({ ticket: ticket({ assigned_to: agents[0]! }) }),
+    })
+    expect(mine.findAll('button').some((b) => b.text() === 'Assign to me')).toBe(false)
+    expect((mine.get('select[name="agent_id"]').element as HTMLSelectElement).value).toBe('1')
+  })
+
+  it('names the people and departments in the timeline', () => {
+    const wrapper = mount(TicketShow, { props: showProps() })
+    expect(wrapper.get('section[aria-label="Activity"]').text()).toContain(
+      'assigned the ticket to Grace',
+    )
+  })
+})
+
+function indexProps(partial: Partial<AgentTicketIndexProps> = {}): AgentTicketIndexProps {
+  const data = [ticket(), ticket({ id: 43, reference: 'ESC-00043', subject: 'Invoice' })]
+  return {
+    tickets: { data, total: 2, per_page: 25, current_page: 1, last_page: 1 },
+    filters: defaultFilters(),
+    agents,
+    departments,
+    tags,
+    choices,
+    sla_warning_percent: 80,
+    ...partial,
+  }
+}
+
+describe('Agent ticket list', () => {
+  it('applies a bulk action to the selected tickets', async () => {
+    const post = vi.spyOn(router, 'post').mockImplementation(() => undefined)
+    const wrapper = mount(TicketIndex, { props: indexProps() })
+    expect(wrapper.text()).not.toContain('selected')
+
+    await wrapper.get('input[aria-label="Select all tickets on this page"]').setValue(true)
+    expect(wrapper.get('section h2').text()).toBe('2 tickets selected')
+    await wrapper.get('input[aria-label="Select ESC-00043"]').setValue(false)
+    expect(wrapper.get('section h2').text()).toBe('1 ticket selected')
+
+    const bar = wrapper.get('section')
+    await bar.get('select[id$="-action"]').setValue('status')
+    await bar.get('select[id$="-value"]').setValue('resolved')
+    await bar
+      .findAll('button')
+      .find((b) => b.text() === 'Apply')!
+      .trigger('click')
+    expect(post).toHaveBeenCalledWith(
+      '/support/agent/tickets/bulk/',
+      { ids: [42], action: 'status', value: 'resolved' },
+      expect.any(Object),
+    )
+  })
+
+  it('sorts by a column header, keeping the filters', async () => {
+    const get = vi.spyOn(router, 'get').mockImplementation(() => undefined)
+    const wrapper = mount(TicketIndex, {
+      props: indexProps({ filters: { ...defaultFilters(), status: 'open', page: 2 } }),
+    })
+    const priority = wrapper.findAll('th').find((th) => th.text().startsWith('Priority'))!
+    expect(priority.attributes('aria-sort')).toBe('none')
+    await priority.get('button').trigger('click')
+    expect(get).toHaveBeenCalledWith(
+      '/support/agent/tickets/',
+      { status: 'open', sort: '-priority' },
+      expect.objectContaining({ preserveState: true }),
+    )
+  })
+
+  it('says when the filters match nothing', () => {
+    const wrapper = mount(TicketIndex, {
+      props: indexProps({
+        tickets: { data: [], total: 0, per_page: 25, current_page: 1, last_page: 1 },
+        filters: { ...defaultFilters(), search: 'zebra' },
+      }),
+    })
+    expect(wrapper.get('h2').text()).toBe('No tickets match these filters')
+    expect(wrapper.findAll('button').some((b) => b.text() === 'Clear filters')).toBe(true)
+  })
+})
+
+describe('Agent dashboard', () => {
+  it('shows each count with its short list', () => {
+    const wrapper = mount(Dashboard, {
+      props: {
+        counts: { my_open: 1, unassigned: 7, breaching_soon: 0, breached: 0, resolved_today: 0 },
+        my_open: [ticket({ assigned_to: agents[0]! })],
+        unassigned: [ticket({ id: 50, reference: 'ESC-00050', subject: 'New one' })],
+        breaching_soon: [],
+        breached: [],
+        resolved_today: [],
+        sla_warning_percent: 80,
+      },
+    })
+    const unassigned = wrapper.get('section[aria-labelledby="list-unassigned"]')
+    expect(unassigned.get('h2').text()).toBe('Unassigned (7)')
+    expect(unassigned.text()).toContain('New one')
+    expect(unassigned.get('[role="timer"]').attributes('aria-label')).toMatch(/^First response:/)
+    expect(unassigned.findAll('a').map((a) => a.attributes('href'))).toContain(
+      '/support/agent/tickets/?assignee=unassigned',
+    )
+    expect(wrapper.get('section[aria-labelledby="list-breached"]').text()).toContain(
+      'No open ticket has breached its SLA.',
+    )
+  })
+})

@@ -1,1 +1,0 @@
-import{b as e,p as t,v as n}from"./core-BpWNgVm6.js";import{t as r}from"./ErrorPanel--yAnRn42.js";var i=n({__name:`NotFound`,props:{message:{},status:{}},setup(n){return(i,a)=>(e(),t(r,{code:404,title:`We couldn't find that page`,message:n.message||`The ticket or page may have been moved or deleted, or the link may be mistyped.`},null,8,[`message`]))}});export{i as default};

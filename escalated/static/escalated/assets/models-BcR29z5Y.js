@@ -1,0 +1,1 @@
+var e=[`open`,`in_progress`,`waiting_on_customer`,`waiting_on_agent`,`escalated`,`resolved`,`closed`,`reopened`],t=[`low`,`medium`,`high`,`urgent`,`critical`];export{e as n,t};
