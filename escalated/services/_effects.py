@@ -46,6 +46,21 @@ def send_many_after_commit(
     transaction.on_commit(send)
 
 
+def ref(obj: Any) -> dict[str, Any] | None:
+    """``{"id", "name"}`` of a user, department or policy, as the timeline keeps it.
+
+    The name is the one at the time of the change, so the entry still reads right
+    after the agent leaves or the department is renamed.
+    """
+    if obj is None:
+        return None
+    if hasattr(obj, "get_username"):
+        name = (obj.get_full_name() or "").strip() or obj.get_username()
+    else:
+        name = str(obj.name)
+    return {"id": obj.pk, "name": name}
+
+
 def _user_or_none(user: Any) -> Any:
     if user is None or not getattr(user, "is_authenticated", False):
         return None

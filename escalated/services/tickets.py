@@ -43,7 +43,7 @@ from escalated.models import (
 )
 from escalated.permissions import is_agent
 from escalated.services import sla
-from escalated.services._effects import record_activity, send_after_commit
+from escalated.services._effects import record_activity, ref, send_after_commit
 from escalated.services.attachments import attachments_store, attachments_validate
 from escalated.services.contacts import contact_for_user, contact_get_or_create
 
@@ -429,7 +429,7 @@ def ticket_assign(*, ticket: Ticket, actor: Any, agent: Any) -> Ticket:
             ticket,
             ActivityType.ASSIGNED,
             actor=actor,
-            data={"agent_id": agent.pk, "previous_agent_id": previous.pk if previous else None},
+            data={"agent": ref(agent), "previous_agent": ref(previous)},
         )
         send_after_commit(
             signals.ticket_assigned, ticket=ticket, user=actor, agent=agent, previous_agent=previous
@@ -448,7 +448,7 @@ def ticket_unassign(*, ticket: Ticket, actor: Any) -> Ticket:
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["assignee", "updated_at"])
         record_activity(
-            ticket, ActivityType.UNASSIGNED, actor=actor, data={"previous_agent_id": previous.pk}
+            ticket, ActivityType.UNASSIGNED, actor=actor, data={"previous_agent": ref(previous)}
         )
         send_after_commit(
             signals.ticket_unassigned, ticket=ticket, user=actor, previous_agent=previous
@@ -505,7 +505,7 @@ def ticket_change_sla_policy(*, ticket: Ticket, actor: Any, policy: SlaPolicy | 
             ticket,
             ActivityType.SLA_POLICY_CHANGED,
             actor=actor,
-            data={"old": old.pk if old else None, "new": policy.pk if policy else None},
+            data={"old": ref(old), "new": ref(policy)},
         )
         send_after_commit(
             signals.ticket_updated,
@@ -536,7 +536,7 @@ def ticket_change_department(
             ticket,
             ActivityType.DEPARTMENT_CHANGED,
             actor=actor,
-            data={"old": old.pk if old else None, "new": new.pk if new else None},
+            data={"old": ref(old), "new": ref(new)},
         )
         send_after_commit(
             signals.department_changed,

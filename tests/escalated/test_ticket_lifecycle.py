@@ -197,6 +197,12 @@ def test_assign_and_unassign(ticket, agent, signal_log, django_capture_on_commit
     assert [(k["agent"], k["previous_agent"]) for k in assigned] == [(agent, None), (other, agent)]
     assert signal_log.of("ticket_unassigned")[0]["previous_agent"] == other
     assert activity_types(ticket) == ["created", "assigned", "assigned", "unassigned"]
+    # the timeline keeps who it was by name, as it was at the time
+    second = TicketActivity.objects.filter(ticket=ticket, type="assigned").last()
+    assert second.data == {
+        "agent": {"id": other.pk, "name": other.username},
+        "previous_agent": {"id": agent.pk, "name": agent.username},
+    }
 
 
 def test_assign_rejects_a_user_who_is_not_an_agent(ticket, agent):

@@ -3,8 +3,8 @@ import type { Activity } from '@/types/models'
 import { humanize, isPriority, isStatus, PRIORITY_LABELS, STATUS_LABELS } from './labels'
 
 /**
- * Names the log does not carry: it stores user and department ids (`agent_id`, a
- * department change's `old` / `new`), which the page resolves from its pickers.
+ * Names for entries that carry only ids (logs written before the timeline kept
+ * `{id, name}` for agents and departments); the page resolves them from its pickers.
  */
 export interface ActivityContext {
   users?: ReadonlyMap<number, string>
@@ -52,7 +52,7 @@ export function describeActivity(activity: Activity, context: ActivityContext = 
     case 'priority_changed':
       return `changed the priority from ${label(first(d, 'old', 'from'))} to ${label(first(d, 'new', 'to'))}`
     case 'assigned':
-      return `assigned the ticket to ${named(first(d, 'agent_id', 'to', 'assignee'), context.users, 'an agent')}`
+      return `assigned the ticket to ${named(first(d, 'agent', 'agent_id', 'to', 'assignee'), context.users, 'an agent')}`
     case 'unassigned':
       return 'unassigned the ticket'
     case 'department_changed': {

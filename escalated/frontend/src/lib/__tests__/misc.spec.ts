@@ -155,6 +155,13 @@ describe('describeActivity', () => {
       'assigned the ticket to Grace',
     )
     expect(said('assigned', { agent_id: 99 })).toBe('assigned the ticket to an agent')
+    // The timeline keeps the name of the moment: a former agent still reads right.
+    expect(said('assigned', { agent: { id: 99, name: 'Ada' }, previous_agent: null })).toBe(
+      'assigned the ticket to Ada',
+    )
+    expect(said('department_changed', { old: null, new: { id: 77, name: 'Legal' } })).toBe(
+      'moved the ticket to Legal',
+    )
     expect(said('department_changed', { old: null, new: 10 })).toBe('moved the ticket to Billing')
     expect(said('department_changed', { old: 10, new: null })).toBe('removed the department')
     expect(said('tag_added', { tags: ['vip', 'refund'] })).toBe('added the tags vip, refund')
