@@ -8,4 +8,9 @@ class EscalatedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from escalated import checks  # noqa: F401  (registers the system checks)
+        from escalated import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,
+        )
+
+        receivers.connect()

@@ -5,6 +5,16 @@ import pytest
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sla_cache():
+    """Each test starts without the default policy a previous test's rollback removed."""
+    from escalated.services.sla import sla_cache_clear
+
+    sla_cache_clear()
+    yield
+    sla_cache_clear()
+
+
 @pytest.fixture
 def agent(db):
     return f.AgentFactory()

@@ -53,28 +53,36 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 class Ticket(models.Model):
     """A support request, from a requester, worked by agents."""
 
-    reference = models.CharField(max_length=32, unique=True, null=True, editable=False)
+    reference = models.CharField(max_length=32, null=True, editable=False)
     subject = models.CharField(max_length=255)
     description = models.TextField()
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.OPEN)
     priority = models.CharField(max_length=12, choices=Priority.choices, default=Priority.MEDIUM)
     channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.WEB)
 
-    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    # The composite indexes below lead with requester, assignee and department, so the
+    # single-column FK indexes Django would add are dropped (fewer indexes to write).
+    requester = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="escalated_assigned_tickets",
+        db_index=False,
     )
     department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
-    guest_token = models.CharField(
-        max_length=64, unique=True, null=True, blank=True, editable=False
-    )
+    guest_token = models.CharField(max_length=64, null=True, blank=True, editable=False)
     metadata = models.JSONField(default=dict, blank=True)
 
     # SLA: deadlines, the moments a warning is due, and markers of what was notified.
@@ -164,6 +172,9 @@ class Ticket(models.Model):
             ),
         ]
         constraints = [
+            # Constraints rather than unique=True: no extra LIKE-pattern index on PostgreSQL.
+            models.UniqueConstraint(fields=["reference"], name="esc_ticket_reference_uniq"),
+            models.UniqueConstraint(fields=["guest_token"], name="esc_ticket_guest_token_uniq"),
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="esc_ticket_status_valid"
             ),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -85,17 +86,58 @@ class SlaCheckResult:
 # --- deadlines ---------------------------------------------------------------------
 
 
+#: How long a process reuses the default policy and the schedules it has read. Saving
+#: or deleting a policy, schedule or holiday clears the cache of the process that did
+#: it at once; other processes (other web workers) see the change within this time.
+SLA_CACHE_SECONDS: Final = 30.0
+
+_cache: dict[object, tuple[float, object]] = {}
+
+
+def _cached(key: object, load: Callable[[], object]) -> object:
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    _cache[key] = (now + SLA_CACHE_SECONDS, value)
+    return value
+
+
+def sla_cache_clear(**kwargs: object) -> None:
+    """Forget the cached default policy and schedules (a signal receiver, too)."""
+    _cache.clear()
+
+
 def sla_policy_default() -> SlaPolicy | None:
-    """The active default policy (new tickets get it), with its schedule: one query."""
-    return (
-        SlaPolicy.objects.select_related("schedule")
-        .filter(is_default=True, is_active=True)
-        .order_by()
-        .first()
+    """The active default policy (new tickets get it), with its schedule.
+
+    One query at most every ``SLA_CACHE_SECONDS`` per process: ticket creation is hot.
+    """
+    policy = _cached(
+        "default_policy",
+        lambda: (
+            SlaPolicy.objects.select_related("schedule")
+            .filter(is_default=True, is_active=True)
+            .order_by()
+            .first()
+        ),
     )
+    return policy if isinstance(policy, SlaPolicy) else None
 
 
 def sla_schedule_for(policy: SlaPolicy | None) -> Schedule | None:
+    """The working hours ``policy``'s clock counts in (cached, see ``SLA_CACHE_SECONDS``)."""
+    key = (
+        "schedule",
+        policy.schedule_id if policy is not None else None,
+        app_settings.SLA_BUSINESS_HOURS_ONLY and app_settings.SLA_BUSINESS_HOURS,
+    )
+    schedule = _cached(key, lambda: _load_schedule(policy))
+    return schedule if isinstance(schedule, Schedule) else None
+
+
+def _load_schedule(policy: SlaPolicy | None) -> Schedule | None:
     """The working hours ``policy``'s clock counts in; ``None`` means around the clock.
 
     A policy's own schedule wins (with its holidays and the global ones); without one,

@@ -468,3 +468,30 @@ def test_priority_change_after_reopen_keeps_the_fresh_resolution_clock(default_p
 
     assert ticket.resolution_started_at == reopened_at
     assert ticket.resolution_due_at == reopened_at + timedelta(hours=8)
+
+
+# --- the per-process cache of policies and schedules ---------------------------------
+
+
+def test_default_policy_is_read_once_then_cached(default_policy, django_assert_num_queries):
+    assert sla_policy_default() == default_policy
+    with django_assert_num_queries(0):
+        assert sla_policy_default() == default_policy
+
+
+def test_saving_a_policy_clears_the_cache(default_policy, django_capture_on_commit_callbacks):
+    assert sla_policy_default() == default_policy
+    # when: the default moves to another policy
+    with django_capture_on_commit_callbacks(execute=True):
+        default_policy.is_default = False
+        default_policy.save()
+        other = f.SlaPolicyFactory(is_default=True)
+    # then: the next ticket gets the new default, not the cached one
+    assert sla_policy_default() == other
+
+
+def test_new_holiday_reaches_cached_schedule(berlin_schedule):
+    policy = f.SlaPolicyFactory(schedule=berlin_schedule)
+    assert sla_schedule_for(policy).holidays == frozenset()
+    Holiday.objects.create(schedule=berlin_schedule, date=date(2025, 12, 25), name="Xmas")
+    assert sla_schedule_for(policy).holidays == {date(2025, 12, 25)}
