@@ -117,8 +117,17 @@ def _load() -> str:
         return "n/a"
 
 
+def _busy(load: str) -> bool:
+    try:
+        one_minute = float(load.split("/")[0])
+    except ValueError:
+        return False
+    return one_minute > (os.cpu_count() or 1) / 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
+    given = argv if argv is not None else sys.argv[1:]
     load_start = _load()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     from bench import settings as bench_settings
@@ -175,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             "# Escalated benchmarks",
             "",
             f"- run: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}, commit {_git_commit()}",
-            f"- command: `python -m bench {' '.join(argv if argv is not None else sys.argv[1:])}`",
+            f"- command: `{' '.join(['python -m bench', *given])}`",
             f"- data: {dataset.tickets:,} tickets ({dataset.open_tickets:,} open), "
             f"{dataset.contacts:,} contacts, loaded in {dataset.seconds:.1f} s",
             f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
@@ -184,6 +193,13 @@ def main(argv: list[str] | None = None) -> int:
             "numbers are wall times, so other work on the machine slows them",
             "",
         ]
+        busy = _busy(load_start) or _busy(_load())
+        if busy:
+            header.insert(
+                -1,
+                f"- **warning: the machine was busy (load above {os.cpu_count() or 1} / 2); "
+                "wall times are inflated, rerun on a quiet machine before drawing conclusions**",
+            )
         failed = [r for r in rows if r.ok is False]
         summary = f"**{sum(r.ok is True for r in rows)} passed, {len(failed)} failed**" + (
             f" ({', '.join(r.key for r in failed)})" if failed else ""
