@@ -153,7 +153,10 @@ class EscalationRule(models.Model):
 class EscalationFiring(models.Model):
     """A rule fired on a ticket, for one cause: (rule revision, ticket's reopen cycle)."""
 
-    rule = models.ForeignKey(EscalationRule, on_delete=models.CASCADE, related_name="firings")
+    # The unique constraint below leads with rule: no separate FK index to write.
+    rule = models.ForeignKey(
+        EscalationRule, on_delete=models.CASCADE, related_name="firings", db_index=False
+    )
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="rule_firings")
     rule_revision = models.PositiveIntegerField()
     ticket_cycle = models.PositiveIntegerField()

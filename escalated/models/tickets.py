@@ -209,7 +209,10 @@ class Ticket(models.Model):
 class Reply(models.Model):
     """A public reply on a ticket, or an internal note agents alone see."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    # Indexed by (ticket, created_at) below; no separate FK index to write.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="replies", db_index=False
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -295,7 +298,10 @@ class SatisfactionRating(models.Model):
 class TicketActivity(models.Model):
     """One entry of a ticket's audit timeline."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="activities")
+    # Indexed by (ticket, created_at) below; no separate FK index to write.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
