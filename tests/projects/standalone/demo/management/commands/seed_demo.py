@@ -8,7 +8,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from escalated.models import Department, SlaPolicy, Tag, Ticket
+from escalated.models import (
+    CannedResponse,
+    Department,
+    EscalationRule,
+    Macro,
+    SlaPolicy,
+    Tag,
+    Ticket,
+)
 from escalated.services import tickets as svc
 from escalated.services.contacts import contact_for_user
 
@@ -65,10 +73,54 @@ class Command(BaseCommand):
             tags=[bug],
         )
         svc.reply_create(ticket=first, actor=users["agent"], body="Could you try a reset?")
-        svc.ticket_create(
+        billing_ticket = svc.ticket_create(
             actor=users["customer"],
             subject="Invoice shows the wrong address",
             description="Please update my billing address.",
+            department=Department.objects.get(slug="billing"),
+        )
+        svc.reply_create(
+            ticket=billing_ticket,
+            actor=users["agent"],
+            body="Customer confirmed the new address by phone.",
+            is_internal=True,
+        )
+        samples = [
+            ("Export to CSV times out", "urgent", "in_progress"),
+            ("Feature request: dark mode", "low", "waiting_on_customer"),
+            ("Password reset e-mail never arrives", "critical", "escalated"),
+            ("How do I add a teammate?", "medium", "resolved"),
+        ]
+        for subject, priority, status in samples:
+            ticket = svc.ticket_create(
+                actor=users["agent"],
+                subject=subject,
+                description=f"{subject}. Reported through the web form.",
+                requester_email="dana@example.com",
+                requester_name="Dana Guest",
+                priority=priority,
+                department=support,
+            )
+            svc.ticket_assign(ticket=ticket, actor=users["agent"], agent=users["agent"])
+            svc.ticket_change_status(ticket=ticket, actor=users["agent"], status=status)
+        CannedResponse.objects.create(
+            title="Thanks, looking into it",
+            body="Hi {{ requester_name }}, thanks for reaching out. We are looking into it.",
+        )
+        Macro.objects.create(
+            name="Ask for details",
+            actions=[
+                {"type": "reply", "value": "Could you send a screenshot of the error?"},
+                {"type": "set_status", "value": "waiting_on_customer"},
+            ],
+        )
+        EscalationRule.objects.create(
+            name="Unanswered urgent tickets",
+            conditions=[
+                {"field": "priority", "operator": "in", "value": ["urgent", "critical"]},
+                {"field": "hours_without_first_response", "operator": "gte", "value": 2},
+            ],
+            actions=[{"type": "escalate"}, {"type": "add_note", "value": "No answer in 2 h."}],
         )
         self.stdout.write(
             "Demo data created: sign in as admin/admin, agent/agent or customer/customer."
