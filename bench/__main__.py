@@ -35,7 +35,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         metavar="NAME",
         help="run only this scenario (repeatable): sla-nothing-due (1), sla-breach (2), "
-        "escalations (3), create (4)",
+        "escalations (3), create (4), ui (6)",
     )
     parser.add_argument(
         "--keep-db", action="store_true", help="do not drop the benchmark database at the end"
@@ -110,25 +110,33 @@ def _git_commit() -> str:
     return out.stdout.strip() + (" + uncommitted changes in escalated/" if dirty.stdout else "")
 
 
-def _load() -> str:
+def _cpu_times() -> tuple[int, int] | None:
     try:
-        return "/".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields), fields[3] + fields[4]  # total, idle + iowait
 
 
-def _busy(load: str) -> bool:
-    try:
-        one_minute = float(load.split("/")[0])
-    except ValueError:
-        return False
-    return one_minute > (os.cpu_count() or 1) / 2
+def _idle_percent(seconds: float = 3.0) -> float | None:
+    """Share of CPU time nobody used over ``seconds`` (while this process sits idle)."""
+    before = _cpu_times()
+    time.sleep(seconds)
+    after = _cpu_times()
+    if before is None or after is None or after[0] == before[0]:
+        return None
+    return 100.0 * (after[1] - before[1]) / (after[0] - before[0])
+
+
+def _fmt_idle(idle: float | None) -> str:
+    return "n/a" if idle is None else f"{idle:.0f}%"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     given = argv if argv is not None else sys.argv[1:]
-    load_start = _load()
+    idle_start = _idle_percent()
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     from bench import settings as bench_settings
 
@@ -176,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             rows += scenarios.SCENARIOS[name](dataset, opts)
             print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
         rows.append(scenarios.baseline_row())
+        idle_end = _idle_percent()
 
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
@@ -189,16 +198,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{dataset.contacts:,} contacts, loaded in {dataset.seconds:.1f} s",
             f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
             f"{platform.python_version()}, PostgreSQL {pg_version} ({db.get('HOST')})",
-            f"- load average (1/5/15 min) at start {load_start}, at end {_load()}: the "
-            "numbers are wall times, so other work on the machine slows them",
+            f"- CPU idle over 3 s just before the run {_fmt_idle(idle_start)}, just after it "
+            f"{_fmt_idle(idle_end)} (other work on this machine slows every wall time)",
             "",
         ]
-        busy = _busy(load_start) or _busy(_load())
-        if busy:
+        if any(idle is not None and idle < 80 for idle in (idle_start, idle_end)):
             header.insert(
                 -1,
-                f"- **warning: the machine was busy (load above {os.cpu_count() or 1} / 2); "
-                "wall times are inflated, rerun on a quiet machine before drawing conclusions**",
+                "- **warning: other work kept the machine busy; wall times are inflated, "
+                "rerun on a quiet machine before drawing conclusions**",
             )
         failed = [r for r in rows if r.ok is False]
         summary = f"**{sum(r.ok is True for r in rows)} passed, {len(failed)} failed**" + (

@@ -792,6 +792,7 @@ def ticket_create(ds: Dataset, opts: Options) -> list[Row]:
                 breakdown = _breakdown(
                     lambda make=make, calls=calls: _create_many(calls, make, 1), calls
                 )
+                breakdown += ["", *_replay_floor(make)]
         rows.append(
             Row(
                 key,
@@ -816,6 +817,62 @@ def ticket_create(ds: Dataset, opts: Options) -> list[Row]:
     return rows
 
 
+def _replay_floor(make: Callable[[int], dict[str, Any]], calls: int = 200) -> list[str]:
+    """Replay one ticket_create's statements raw: the cost of its SQL alone, without ORM."""
+    from escalated.services.tickets import ticket_create
+
+    recorded: list[tuple[str, Any, bool]] = []
+
+    def record(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:
+        recorded.append((sql, params, many))
+        return execute(sql, params, many, ctx)
+
+    with connection.execute_wrapper(record):
+        ticket_create(**make(10**6))
+
+    class _Rollback(Exception):
+        pass
+
+    def replay(statements: list[tuple[str, Any, bool]]) -> float:
+        start = time.perf_counter()
+        for _ in range(calls):
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    for sql, params, many in statements:
+                        if many:
+                            cursor.executemany(sql, params)
+                        else:
+                            cursor.execute(sql, params)
+                    raise _Rollback
+            except _Rollback:
+                pass
+        return (time.perf_counter() - start) / calls
+
+    statements = [
+        r for r in recorded if not r[0].lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    raw = replay(statements)
+    trivial = replay([("SELECT 1", None, False)] * len(statements))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_commit_probe (n integer)")
+    start = time.perf_counter()
+    for i in range(calls):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_commit_probe VALUES (%s)", [i])
+    commit = (time.perf_counter() - start) / calls
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_commit_probe")
+    return [
+        f"Floor: the {len(statements)} statements of one ticket_create replayed {calls} times "
+        f"through Django's cursor (same SQL and parameters, no ORM, each set in a transaction "
+        f"rolled back instead of committed): **{fmt_s(raw)} per ticket**, i.e. at most "
+        f"{1 / raw:,.0f} tickets/s before any Python of ours runs; the same number of "
+        f"`SELECT 1` round trips: {fmt_s(trivial)}; a one-row INSERT committed (the fsync "
+        f"every ticket pays): {fmt_s(commit)}. Everything else is ORM (compiling queries, "
+        "building instances) and the service's own Python.",
+    ]
+
+
 def _diagnose_create(run: _CreateRun) -> list[str]:
     lines = [
         f"Queries per call: min {min(run.per_call)}, max {run.max_q}, "
@@ -827,13 +884,28 @@ def _diagnose_create(run: _CreateRun) -> list[str]:
 
 # --------------------------------------------------------------------------- registry
 
+
+def ui_pages(ds: Dataset, opts: Options) -> list[Row]:
+    """6. The web UI pages (:mod:`bench.ui`), imported on use: it imports this module."""
+    from bench.ui import ui_pages as run
+
+    return run(ds, opts)
+
+
 SCENARIOS: dict[str, Callable[[Dataset, Options], list[Row]]] = {
     "sla-nothing-due": sla_nothing_due,
     "sla-breach": sla_breach,
     "escalations": escalations,
     "create": ticket_create,
+    "ui": ui_pages,
 }
-ALIASES = {"1": "sla-nothing-due", "2": "sla-breach", "3": "escalations", "4": "create"}
+ALIASES = {
+    "1": "sla-nothing-due",
+    "2": "sla-breach",
+    "3": "escalations",
+    "4": "create",
+    "6": "ui",
+}
 
 
 def baseline_row() -> Row:

@@ -1,0 +1,501 @@
+"""6. The web UI: the four pages of the issue, each a full Django request.
+
+Every request goes through ``django.test.Client``: URL resolution, the host's whole
+middleware stack (sessions, CSRF, authentication, messages, Inertia), the view, the
+props and the JSON encoding. The client is signed in once with ``force_login``,
+outside the timing. Rows 6a-6d send the ``X-Inertia`` headers (the JSON page object an
+in-app navigation costs); rows 6e-6h load the same pages without them (the first load:
+the HTML layout with the page object embedded), for information.
+
+The data is the generated desk plus what these pages need, added here and removed
+afterwards (:func:`bench.scenarios.checkpoint`):
+
+- the agent is a generated staff user (no superuser, no permissions, no department
+  rule needed);
+- a customer: a new user with a contact that requests 30 of the tickets (open and
+  closed, spread over the year), each with two public replies;
+- the newest 25 tickets (the list's first page) get two replies each, so the "last
+  reply author" of the list has rows to read;
+- the detail ticket gets 50 replies (every fourth an internal note; customer and agent
+  authors), 12 attachment rows (2 on the ticket, 10 on replies), 30 timeline entries,
+  and the agent pages get 10 canned responses and 6 macros for their pickers;
+- the search word ``chargeback`` is added to the subjects of 1% of the tickets (the
+  generator's subjects are 16 phrases, each in ~6% of tickets, and every description
+  is the same text, so none of their words is a realistic search).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from bench.data import Dataset, vacuum_analyze
+from bench.harness import QueryLog, Row, count_queries, fmt_s, speedup
+from bench.scenarios import Options, _diagnose, _profiled, checkpoint
+from escalated.models import (
+    OPEN_STATUSES,
+    ActivityType,
+    Attachment,
+    AuthorType,
+    CannedResponse,
+    Contact,
+    Macro,
+    Reply,
+    Ticket,
+    TicketActivity,
+)
+
+#: The issue's numbers for the public escalated-django on this machine class:
+#: seconds and queries (``None``: not given). Its detail page had 10 replies.
+BASELINE: dict[str, tuple[float, int | None]] = {
+    "list": (0.307, 234),
+    "search": (0.418, None),
+    "detail": (0.138, 84),
+    "customer": (0.226, 137),
+}
+TARGET_S = {"list": 0.015, "search": 0.020, "detail": 0.015, "customer": 0.010}
+#: Every page renders in at most this many queries (tests/escalated/views/test_queries.py).
+QUERY_BUDGET = 10
+REQUESTS = 50
+WARMUP = 5
+
+SEARCH_WORD = "chargeback"
+SEARCH_SHARE = 100  # one ticket in SEARCH_SHARE carries the word
+CUSTOMER_TICKETS = 30
+DETAIL_REPLIES = 50
+DETAIL_ACTIVITIES = 30
+
+
+@dataclass
+class _World:
+    agent: Any
+    customer: Any
+    detail_reference: str
+    search_matches: int
+    customer_tickets: int
+
+
+@dataclass
+class _Run:
+    times: list[float]
+    per_request: list[int]
+    log: QueryLog
+    last: Any = None
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    @property
+    def max_q(self) -> int:
+        return max(self.per_request)
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _setup(ds: Dataset) -> _World:
+    """Add what the pages need (see the module docstring); the checkpoint removes it."""
+    rng = random.Random(66)
+    now = timezone.now()
+    User = get_user_model()
+    agent = User.objects.get(pk=ds.agent_ids[0])
+    assert agent.is_staff and not agent.is_superuser
+    agents = list(User.objects.filter(pk__in=ds.agent_ids[:10]))
+
+    customer = User.objects.create_user(
+        username="bench-customer",
+        email="bench-customer@bench.example",
+        password="bench",
+        first_name="Bench",
+        last_name="Customer",
+    )
+    contact = Contact.objects.create(
+        email="bench-customer@bench.example", name="Bench Customer", user=customer
+    )
+    own_ids = sorted(rng.sample(range(1, ds.tickets + 1), CUSTOMER_TICKETS))
+    Ticket.objects.filter(pk__in=own_ids).update(requester=contact)
+
+    # The detail ticket: the newest open ticket with a department and an assignee.
+    detail = (
+        Ticket.objects.filter(
+            status__in=OPEN_STATUSES, department__isnull=False, assignee__isnull=False
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    assert detail is not None
+    first_page = list(
+        Ticket.objects.exclude(pk=detail.pk)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[:25]
+    )
+
+    replies: list[Reply] = []
+
+    def reply(ticket_id: int, i: int, *, internal: bool, by_agent: bool, at: Any) -> Reply:
+        return Reply(
+            ticket_id=ticket_id,
+            author=rng.choice(agents) if by_agent else None,
+            contact_id=None if by_agent else contact.pk,
+            author_type=AuthorType.AGENT if by_agent else AuthorType.CUSTOMER,
+            body=f"Reply {i}: thanks, we looked into it and here is what we found. " * 3,
+            is_internal=internal,
+            created_at=at,
+            updated_at=at,
+        )
+
+    for pk in own_ids + first_page:
+        replies.append(reply(pk, 0, internal=False, by_agent=False, at=now - timedelta(hours=2)))
+        replies.append(reply(pk, 1, internal=False, by_agent=True, at=now - timedelta(hours=1)))
+    start = now - timedelta(days=3)
+    for i in range(DETAIL_REPLIES):
+        internal = i % 4 == 3
+        by_agent = internal or i % 2 == 1
+        at = start + timedelta(minutes=30 * i)
+        replies.append(reply(detail.pk, i, internal=internal, by_agent=by_agent, at=at))
+    Reply.objects.bulk_create(replies)
+    detail_replies = [r for r in replies if r.ticket_id == detail.pk]
+
+    attachments = [
+        Attachment(
+            ticket_id=detail.pk,
+            reply=None,
+            file=f"escalated/attachments/bench/screenshot-{i}.png",
+            original_name=f"screenshot-{i}.png",
+            content_type="image/png",
+            size_bytes=120_000 + i,
+            created_at=detail.created_at,
+        )
+        for i in range(2)
+    ]
+    attachments += [
+        Attachment(
+            ticket_id=detail.pk,
+            reply=r,
+            file=f"escalated/attachments/bench/log-{r.pk}.txt",
+            original_name=f"log-{r.pk}.txt",
+            content_type="text/plain",
+            size_bytes=4_000 + i,
+            created_at=r.created_at,
+        )
+        for i, r in enumerate(detail_replies[::5])
+    ]
+    Attachment.objects.bulk_create(attachments)
+
+    kinds = [
+        (ActivityType.REPLIED, {}),
+        (ActivityType.NOTE_ADDED, {}),
+        (ActivityType.STATUS_CHANGED, {"from": "open", "to": "in_progress"}),
+        (ActivityType.PRIORITY_CHANGED, {"from": "medium", "to": "high"}),
+        (ActivityType.ASSIGNED, {"agent": {"id": agent.pk, "name": "Agent 0"}}),
+    ]
+    TicketActivity.objects.bulk_create(
+        TicketActivity(
+            ticket_id=detail.pk,
+            actor=rng.choice(agents),
+            type=kinds[i % len(kinds)][0],
+            data=kinds[i % len(kinds)][1],
+            created_at=start + timedelta(minutes=30 * i + 1),
+        )
+        for i in range(DETAIL_ACTIVITIES)
+    )
+    CannedResponse.objects.bulk_create(
+        CannedResponse(
+            title=f"Canned {i}",
+            body="Thanks for reaching out. " * 10,
+            category=("Billing", "Technical", "")[i % 3],
+            is_shared=i % 4 != 0,
+            created_by=agent if i % 4 == 0 else None,
+        )
+        for i in range(10)
+    )
+    Macro.objects.bulk_create(
+        Macro(
+            name=f"Macro {i}",
+            description="Set priority and tag",
+            actions=[{"type": "set_priority", "value": "high"}],
+            position=i,
+        )
+        for i in range(6)
+    )
+
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET subject = 'Chargeback dispute: ' || subject WHERE id %% %s = 7",
+            [SEARCH_SHARE],
+        )
+        matches = cursor.rowcount
+    vacuum_analyze()  # as autovacuum would after such a change (and the GIN pending list)
+    return _World(
+        agent=agent,
+        customer=customer,
+        detail_reference=str(detail.reference),
+        search_matches=matches,
+        customer_tickets=CUSTOMER_TICKETS,
+    )
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _headers(inertia: bool) -> dict[str, str]:
+    if not inertia:
+        return {}
+    from inertia.settings import settings as inertia_settings
+
+    return {"X-Inertia": "true", "X-Inertia-Version": str(inertia_settings.INERTIA_VERSION)}
+
+
+def _get(client: Client, url: str, headers: dict[str, str]) -> Any:
+    response = client.get(url, headers=headers)
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def _measure(client: Client, url: str, *, inertia: bool, n: int = REQUESTS) -> _Run:
+    """``WARMUP`` requests, then ``n`` timed ones; wall time and queries of each."""
+    headers = _headers(inertia)
+    for _ in range(WARMUP):
+        _get(client, url, headers)
+    times: list[float] = []
+    per_request: list[int] = []
+    last = None
+    with count_queries() as log:
+        for _ in range(n):
+            before = log.count
+            start = time.perf_counter()
+            last = _get(client, url, headers)
+            times.append(time.perf_counter() - start)
+            per_request.append(log.count - before)
+    return _Run(times, per_request, log, last)
+
+
+def _page(response: Any) -> dict[str, Any]:
+    return json.loads(response.content)
+
+
+#: Functions outside escalated/ worth seeing in a request's breakdown.
+_EXTRA: dict[tuple[str, str], str] = {
+    ("django/core/handlers/base.py", "_get_response"): "Django: the view (incl. decorators)",
+    ("django/contrib/sessions/backends/db.py", "load"): "sessions: load from the database",
+    ("django/contrib/auth/__init__.py", "get_user"): "auth: user from the session",
+    ("django/contrib/auth/backends.py", "_get_permissions"): "auth: load permissions",
+    ("inertia/http.py", "page_data"): "inertia: page data (props resolved)",
+    ("inertia/http.py", "build_first_load"): "inertia: first-load HTML",
+    ("json/__init__.py", "dumps"): "json.dumps",
+    ("json/__init__.py", "loads"): "json.loads",
+    ("django/template/loader.py", "render_to_string"): "templates: render_to_string",
+    ("django/db/models/sql/compiler.py", "execute_sql"): "Django: run SQL (compile + execute)",
+    ("django/db/models/sql/compiler.py", "as_sql"): "Django: compile SQL",
+    ("django/db/models/base.py", "from_db"): "Django: build model instances",
+    ("psycopg/connection.py", "wait"): "psycopg: wait for the server",
+    ("django/test/client.py", "request"): "test client: the whole request",
+}
+
+
+def _breakdown(client: Client, url: str, headers: dict[str, str], calls: int = 20) -> list[str]:
+    """cProfile ``calls`` more requests: cumulative time per request of the parts."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.runcall(lambda: [_get(client, url, headers) for _ in range(calls)])
+    total = time.perf_counter() - start
+    stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    merged: dict[str, list[float]] = {}
+    for (filename, line, func), (_cc, ncalls, _tt, cumtime, _callers) in stats.items():
+        path = filename.replace("\\", "/")
+        label = None
+        if "/escalated/" in path and "/site-packages/" not in path:
+            label = f"{path.split('/escalated/', 1)[1]}:{line} {func}"
+        else:
+            for (suffix, name), text in _EXTRA.items():
+                if path.endswith(suffix) and func == name:
+                    label = text
+        if label:
+            acc = merged.setdefault(label, [0.0, 0])
+            acc[0] += cumtime
+            acc[1] += ncalls
+    entries = sorted(((cum, int(n), label) for label, (cum, n) in merged.items()), reverse=True)
+    lines = [
+        f"cProfile of {calls} more requests ({fmt_s(total / calls)} per request under the "
+        "profiler: read the shares); cumulative time per request:",
+        "",
+        "| per request | share | calls/request | function |",
+        "|---|---|---|---|",
+    ]
+    for cumtime, ncalls, label in [e for e in entries if e[0] / total >= 0.01][:24]:
+        lines.append(
+            f"| {cumtime / calls * 1000:.2f} ms | {cumtime / total:.0%} | "
+            f"{ncalls / calls:.1f} | `{label}` |"
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+@dataclass
+class _Page:
+    key: str
+    html_key: str
+    slug: str
+    name: str
+    url: str
+    login: str  # "agent" or "customer"
+    check: Callable[[dict[str, Any]], str]
+
+
+def _pages(world: _World) -> list[_Page]:
+    def list_check(page: dict[str, Any]) -> str:
+        tickets = page["props"]["tickets"]
+        assert page["component"] == "Escalated/Agent/Tickets/Index", page["component"]
+        assert len(tickets["data"]) == 25, len(tickets["data"])
+        exact = "" if tickets["total_is_exact"] else "+"
+        return f"25 rows of {tickets['total']:,}{exact}"
+
+    def search_check(page: dict[str, Any]) -> str:
+        tickets = page["props"]["tickets"]
+        assert page["component"] == "Escalated/Agent/Tickets/Index", page["component"]
+        assert tickets["total"] == min(world.search_matches, 1000), tickets["total"]
+        assert all(SEARCH_WORD in t["subject"].lower() for t in tickets["data"])
+        return (
+            f"{len(tickets['data'])} rows of {tickets['total']:,} matches "
+            f"({world.search_matches:,} tickets carry the word)"
+        )
+
+    def detail_check(page: dict[str, Any]) -> str:
+        props = page["props"]
+        assert page["component"] == "Escalated/Agent/Tickets/Show", page["component"]
+        assert len(props["replies"]) == DETAIL_REPLIES, len(props["replies"])
+        files = len(props["ticket"]["attachments"]) + sum(
+            len(r["attachments"]) for r in props["replies"]
+        )
+        return (
+            f"{len(props['replies'])} replies "
+            f"({sum(r['is_internal_note'] for r in props['replies'])} internal), "
+            f"{files} attachments, {len(props['activities'])} timeline entries, "
+            f"{len(props['agents'])} agents / {len(props['tags'])} tags / "
+            f"{len(props['canned_responses'])} canned / {len(props['macros'])} macros in pickers"
+        )
+
+    def customer_check(page: dict[str, Any]) -> str:
+        tickets = page["props"]["tickets"]
+        assert page["component"] == "Escalated/Customer/Tickets/Index", page["component"]
+        assert tickets["total"] == world.customer_tickets, tickets["total"]
+        return f"{len(tickets['data'])} rows of {tickets['total']}"
+
+    return [
+        _Page("6a", "6e", "list", "agent ticket list, page 1", "/support/agent/tickets/", "agent",
+              list_check),
+        _Page("6b", "6f", "search",
+              f"agent search “{SEARCH_WORD}” (1% of subjects, full-text)",
+              f"/support/agent/tickets/?search={SEARCH_WORD}", "agent", search_check),
+        _Page("6c", "6g", "detail",
+              f"ticket detail, {DETAIL_REPLIES} replies",
+              f"/support/agent/tickets/{world.detail_reference}/", "agent", detail_check),
+        _Page("6d", "6h", "customer",
+              f"customer's list ({CUSTOMER_TICKETS} tickets)", "/support/tickets/", "customer",
+              customer_check),
+    ]  # fmt: skip
+
+
+def _static_root() -> str:
+    """The app's own static folder holds the built bundle's ``escalated/manifest.json``."""
+    import escalated
+
+    return str(Path(escalated.__file__).resolve().parent / "static")
+
+
+def ui_pages(ds: Dataset, opts: Options) -> list[Row]:
+    rows: list[Row] = []
+    html_rows: list[Row] = []
+    with checkpoint():
+        world = _setup(ds)
+        clients = {"agent": Client(), "customer": Client()}
+        clients["agent"].force_login(world.agent)
+        clients["customer"].force_login(world.customer)
+        try:
+            for page in _pages(world):
+                client = clients[page.login]
+                target = TARGET_S[page.slug]
+                base_s, base_q = BASELINE[page.slug]
+                run = _profiled(
+                    page.key, lambda c=client, u=page.url: _measure(c, u, inertia=True), opts
+                )()
+                checked = page.check(_page(run.last))
+                ok = run.median <= target and run.max_q <= QUERY_BUDGET
+                diagnosis: list[str] = []
+                if not ok:
+                    diagnosis = [
+                        *_diagnose(run.log),
+                        "",
+                        *_breakdown(client, page.url, _headers(True)),
+                    ]
+                base_note = " (baseline measured with 10 replies)" if page.slug == "detail" else ""
+                rows.append(
+                    Row(
+                        page.key,
+                        f"{page.name}, Inertia JSON (`GET {page.url}`)",
+                        fmt_s(run.median),
+                        f"{run.max_q} per request",
+                        f"≤ {fmt_s(target)}, ≤ {QUERY_BUDGET} q",
+                        f"{fmt_s(base_s)}" + (f" / {base_q} q" if base_q else ""),
+                        speedup(base_s, run.median),
+                        ok=ok,
+                        notes=(
+                            f"median of {len(run.times)} requests after {WARMUP} warm-ups "
+                            f"(p10 {fmt_s(_quantile(run.times, 0.1))}, "
+                            f"p90 {fmt_s(_quantile(run.times, 0.9))}); "
+                            f"{fmt_s(run.log.seconds / len(run.times))} per request in "
+                            f"execute(); {len(run.last.content):,} bytes; {checked}{base_note}"
+                        ),
+                        diagnosis=diagnosis,
+                    )
+                )
+                with override_settings(STATIC_ROOT=_static_root()):
+                    html = _measure(client, page.url, inertia=False)
+                body = html.last.content.decode()
+                assert 'data-page="app"' in body or "data-page=" in body, body[:300]
+                html_rows.append(
+                    Row(
+                        page.html_key,
+                        f"{page.name}, first load HTML",
+                        fmt_s(html.median),
+                        f"{html.max_q} per request",
+                        "(info)",
+                        ok=None,
+                        notes=(
+                            f"median of {len(html.times)} requests after {WARMUP} warm-ups "
+                            f"(p90 {fmt_s(_quantile(html.times, 0.9))}); "
+                            f"{len(html.last.content):,} bytes of HTML"
+                        ),
+                    )
+                )
+        finally:
+            for client in clients.values():
+                client.logout()
+    return rows + html_rows
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
