@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -848,6 +849,164 @@ def test_query_count_does_not_grow_with_the_tickets_acted_on_in_a_batch(now, def
     many = _queries_to_act_on(large, now, default_policy, agent, department)
 
     assert few == many
+
+
+def test_on_postgresql_a_batch_writes_each_table_with_one_statement(now, default_policy, agent):
+    if connection.vendor != "postgresql":
+        pytest.skip("the UNNEST write path is PostgreSQL's")
+    # given: a rule with every action over 30 tickets, in one batch
+    department, marker, tag = f.DepartmentFactory(), f.TagFactory(), f.TagFactory()
+    tickets = f.TicketFactory.create_batch(30, priority=Priority.LOW, sla_policy=default_policy)
+    for ticket in tickets:
+        ticket.tags.add(marker)
+    make_rule(
+        [cond("tag", "has", marker.pk)],
+        [
+            {"type": "escalate"},
+            {"type": "set_priority", "value": "urgent"},
+            {"type": "assign", "value": agent.pk},
+            {"type": "set_department", "value": department.pk},
+            {"type": "add_tag", "value": tag.pk},
+            NOTE,
+        ],
+    )
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        result = escalations_evaluate(now=now)
+
+    # then: one INSERT per table and one UPDATE of the tickets, each carrying arrays
+    writes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))
+    ]
+    tables = [re.match(r'(?:INSERT INTO|UPDATE) "(\w+)"', sql).group(1) for sql in writes]
+    assert sorted(tables) == sorted(
+        model._meta.db_table
+        for model in (EscalationFiring, Ticket.tags.through, Reply, Ticket, TicketActivity)
+    )
+    assert all("UNNEST" in sql for sql in writes)
+    assert (result.matched, result.acted) == (30, 30)
+    assert TicketActivity.objects.filter(type=ActivityType.RULE_FIRED).count() == 30
+    assert Ticket.tags.through.objects.filter(tag=tag).count() == 30
+    assert Reply.objects.filter(is_internal=True).count() == 30
+
+
+def test_notes_sent_with_internal_note_added_are_the_rows_written(
+    now, signal_log, django_capture_on_commit_callbacks
+):
+    # given
+    f.TicketFactory.create_batch(3)
+    make_rule([OPEN_TICKETS], [NOTE])
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        escalations_evaluate(now=now)
+
+    # then: each reply a receiver gets is complete, saved, and attached to its ticket
+    sent = signal_log.of("internal_note_added")
+    assert len(sent) == 3
+    columns = [field.attname for field in Reply._meta.concrete_fields]
+    for event in sent:
+        reply = event["reply"]
+        row = Reply.objects.get(pk=reply.pk)
+        assert {c: getattr(reply, c) for c in columns} == {c: getattr(row, c) for c in columns}
+        assert reply.ticket is event["ticket"]
+        assert (reply._state.adding, reply._state.db) == (False, "default")
+
+
+def test_receivers_get_tickets_as_the_orm_reads_them(
+    now, default_policy, signal_log, django_capture_on_commit_callbacks
+):
+    # given: tickets with every kind of column filled in
+    earlier = now - timedelta(hours=3, microseconds=7)
+    for index in range(3):
+        f.TicketFactory(
+            sla_policy=default_policy,
+            created_at=earlier,
+            first_response_at=earlier + timedelta(minutes=index),
+            first_response_due_at=now + timedelta(hours=index),
+            resolution_due_at=now + timedelta(days=index),
+            first_response_paused_for=timedelta(minutes=5 * index),
+            metadata={"source": "ünïcode", "n": [index, None]},
+        )
+    make_rule([OPEN_TICKETS], [NOTE])
+    if connection.vendor == "postgresql":
+        from escalated.services.escalations import _has_native_timestamptz
+
+        assert _has_native_timestamptz()  # the batch is read with psycopg's own loader
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        escalations_evaluate(now=now)
+
+    # then: the same values, of the same types, as a fresh ORM read (the note only
+    # touched updated_at, which the ORM read sees too)
+    columns = [field.attname for field in Ticket._meta.concrete_fields]
+    heard = [e["ticket"] for e in signal_log.of("internal_note_added")]
+    assert len(heard) == 3
+    for ticket in heard:
+        row = fresh(ticket)
+        for column in columns:
+            value, expected = getattr(ticket, column), getattr(row, column)
+            assert (column, value, type(value)) == (column, expected, type(expected))
+            if isinstance(value, datetime):
+                assert value.tzinfo is expected.tzinfo, column
+        assert (ticket._state.adding, ticket._state.db) == (False, "default")
+
+
+def test_rule_names_and_notes_with_any_characters_are_stored_as_written(now):
+    # given: text that needs quoting in SQL, in JSON and in array literals
+    name = 'Ünïcødé "quoted", {braced} \\ back\'slash ☃'
+    body = 'Check "this", {that} and C:\\path\\n ☃'
+    ticket = f.TicketFactory(priority=Priority.HIGH)
+    rule = make_rule(
+        [OPEN_TICKETS],
+        [{"type": "add_note", "value": body}, {"type": "set_priority", "value": "high"}],
+        name=name,
+    )
+
+    # when
+    escalations_evaluate(now=now)
+
+    # then
+    [activity] = TicketActivity.objects.filter(ticket=ticket)
+    assert activity.data == {
+        "rule_id": rule.pk,
+        "rule_name": name,
+        "actions": ["add_note"],
+        "skipped": [{"type": "set_priority", "value": "high", "reason": "unchanged"}],
+    }
+    assert Reply.objects.get(ticket=ticket).body == body
+
+
+def test_set_priority_writes_each_tickets_own_deadlines_in_one_batch(now, default_policy):
+    # given: one ticket under the policy, one without a policy but with stale deadlines
+    created = now - timedelta(hours=1, microseconds=3)
+    governed = f.TicketFactory(priority=Priority.LOW, sla_policy=default_policy, created_at=created)
+    ungoverned = f.TicketFactory(
+        priority=Priority.LOW,
+        sla_policy=None,
+        created_at=created,
+        first_response_due_at=now + timedelta(hours=5),
+        resolution_due_at=now + timedelta(hours=20),
+    )
+    make_rule([OPEN_TICKETS], [{"type": "set_priority", "value": "urgent"}])
+
+    # when
+    escalations_evaluate(now=now)
+
+    # then: each row got its own values, NULLs included
+    row = fresh(governed)
+    assert (row.first_response_due_at, row.resolution_due_at) == (
+        created + timedelta(hours=2),
+        created + timedelta(hours=8),
+    )
+    row = fresh(ungoverned)
+    assert (row.priority, row.first_response_due_at, row.resolution_due_at) == (
+        Priority.URGENT,
+        None,
+        None,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
