@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from escalated import signals
@@ -143,6 +143,21 @@ def _reference(ticket_id: int) -> str:
     return f"{app_settings.REFERENCE_PREFIX}-{ticket_id:05d}"
 
 
+def _next_ticket_id() -> int | None:
+    """The next ticket id from PostgreSQL's sequence, or ``None`` elsewhere.
+
+    Knowing the id before the INSERT lets the reference go into the same row: no
+    second write of a fresh row (which would touch every index of the table again).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        row = cursor.fetchone()
+    return int(row[0])
+
+
 def ticket_create(
     *,
     actor: Any,
@@ -212,9 +227,14 @@ def ticket_create(
         if app_settings.SLA_ENABLED:
             ticket.sla_policy = sla.sla_policy_default()
             sla.sla_apply_deadlines(ticket, start=now)
-        ticket.save(force_insert=True)
-        ticket.reference = _reference(ticket.pk)
-        Ticket.objects.filter(pk=ticket.pk).update(reference=ticket.reference)
+        ticket.pk = _next_ticket_id()
+        if ticket.pk is not None:
+            ticket.reference = _reference(ticket.pk)
+            ticket.save(force_insert=True)
+        else:
+            ticket.save(force_insert=True)
+            ticket.reference = _reference(ticket.pk)
+            Ticket.objects.filter(pk=ticket.pk).update(reference=ticket.reference)
         if tag_objs:
             ticket.tags.add(*tag_objs)
         if attachments:
