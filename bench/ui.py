@@ -26,10 +26,13 @@ afterwards (:func:`bench.scenarios.checkpoint`):
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import random
 import statistics
 import time
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,12 +41,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.http import JsonResponse
 from django.test import Client
 from django.test.utils import override_settings
+from django.urls import path
 from django.utils import timezone
 
 from bench.data import Dataset, vacuum_analyze
-from bench.harness import QueryLog, Row, count_queries, fmt_s, speedup
+from bench.harness import QueryLog, Row, fmt_s, speedup
 from bench.scenarios import Options, _diagnose, _profiled, checkpoint
 from escalated.models import (
     OPEN_STATUSES,
@@ -269,22 +274,43 @@ def _get(client: Client, url: str, headers: dict[str, str]) -> Any:
     return response
 
 
-def _measure(client: Client, url: str, *, inertia: bool, n: int = REQUESTS) -> _Run:
-    """``WARMUP`` requests, then ``n`` timed ones; wall time and queries of each."""
-    headers = _headers(inertia)
+def _measure(targets: list[tuple[Client, str, dict[str, str]]], n: int = REQUESTS) -> list[_Run]:
+    """``WARMUP`` rounds, then ``n`` timed ones; a round requests every target once.
+
+    Interleaved rather than one URL after the other, so that a noisy moment on the
+    shared machine slows every row alike instead of one of them.
+    """
     for _ in range(WARMUP):
-        _get(client, url, headers)
-    times: list[float] = []
-    per_request: list[int] = []
-    last = None
-    with count_queries() as log:
-        for _ in range(n):
-            before = log.count
-            start = time.perf_counter()
-            last = _get(client, url, headers)
-            times.append(time.perf_counter() - start)
-            per_request.append(log.count - before)
-    return _Run(times, per_request, log, last)
+        for client, url, headers in targets:
+            _get(client, url, headers)
+    runs = [_Run([], [], QueryLog()) for _ in targets]
+    for _ in range(n):
+        for run, (client, url, headers) in zip(runs, targets, strict=True):
+            with connection.execute_wrapper(run.log):
+                before = run.log.count
+                start = time.perf_counter()
+                run.last = _get(client, url, headers)
+                run.times.append(time.perf_counter() - start)
+                run.per_request.append(run.log.count - before)
+    return runs
+
+
+def _floor_view(request: Any) -> JsonResponse:
+    """What Django alone costs here: the session, the user, a small JSON response."""
+    return JsonResponse({"user": request.user.pk})
+
+
+FLOOR_URL = "/bench-floor/"
+
+
+def _urlconf() -> Any:
+    """The project's URLs plus the floor view."""
+    from django.conf import settings
+
+    module = types.ModuleType("bench_ui_urls")
+    project = importlib.import_module(settings.ROOT_URLCONF)
+    module.urlpatterns = [path(FLOOR_URL.strip("/") + "/", _floor_view), *project.urlpatterns]  # type: ignore[attr-defined]
+    return module
 
 
 def _page(response: Any) -> dict[str, Any]:
@@ -425,75 +451,104 @@ def _static_root() -> str:
     return str(Path(escalated.__file__).resolve().parent / "static")
 
 
+def _load() -> str:
+    try:
+        return "/".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
 def ui_pages(ds: Dataset, opts: Options) -> list[Row]:
-    rows: list[Row] = []
-    html_rows: list[Row] = []
-    with checkpoint():
+    load_before = _load()
+    with checkpoint(), override_settings(ROOT_URLCONF=_urlconf()):
         world = _setup(ds)
         clients = {"agent": Client(), "customer": Client()}
         clients["agent"].force_login(world.agent)
         clients["customer"].force_login(world.customer)
         try:
-            for page in _pages(world):
-                client = clients[page.login]
-                target = TARGET_S[page.slug]
-                base_s, base_q = BASELINE[page.slug]
-                run = _profiled(
-                    page.key, lambda c=client, u=page.url: _measure(c, u, inertia=True), opts
-                )()
-                checked = page.check(_page(run.last))
-                ok = run.median <= target and run.max_q <= QUERY_BUDGET
-                diagnosis: list[str] = []
-                if not ok:
-                    diagnosis = [
-                        *_diagnose(run.log),
-                        "",
-                        *_breakdown(client, page.url, _headers(True)),
-                    ]
-                base_note = " (baseline measured with 10 replies)" if page.slug == "detail" else ""
-                rows.append(
-                    Row(
-                        page.key,
-                        f"{page.name}, Inertia JSON (`GET {page.url}`)",
-                        fmt_s(run.median),
-                        f"{run.max_q} per request",
-                        f"≤ {fmt_s(target)}, ≤ {QUERY_BUDGET} q",
-                        f"{fmt_s(base_s)}" + (f" / {base_q} q" if base_q else ""),
-                        speedup(base_s, run.median),
-                        ok=ok,
-                        notes=(
-                            f"median of {len(run.times)} requests after {WARMUP} warm-ups "
-                            f"(p10 {fmt_s(_quantile(run.times, 0.1))}, "
-                            f"p90 {fmt_s(_quantile(run.times, 0.9))}); "
-                            f"{fmt_s(run.log.seconds / len(run.times))} per request in "
-                            f"execute(); {len(run.last.content):,} bytes; {checked}{base_note}"
-                        ),
-                        diagnosis=diagnosis,
-                    )
-                )
-                with override_settings(STATIC_ROOT=_static_root()):
-                    html = _measure(client, page.url, inertia=False)
-                body = html.last.content.decode()
-                assert 'data-page="app"' in body or "data-page=" in body, body[:300]
-                html_rows.append(
-                    Row(
-                        page.html_key,
-                        f"{page.name}, first load HTML",
-                        fmt_s(html.median),
-                        f"{html.max_q} per request",
-                        "(info)",
-                        ok=None,
-                        notes=(
-                            f"median of {len(html.times)} requests after {WARMUP} warm-ups "
-                            f"(p90 {fmt_s(_quantile(html.times, 0.9))}); "
-                            f"{len(html.last.content):,} bytes of HTML"
-                        ),
-                    )
-                )
+            pages = _pages(world)
+            json_headers = _headers(True)
+            targets = [(clients[p.login], p.url, json_headers) for p in pages]
+            *runs, floor = _measure([*targets, (clients["agent"], FLOOR_URL, json_headers)])
+            with override_settings(STATIC_ROOT=_static_root()):
+                html_runs = _measure([(client, url, {}) for client, url, _h in targets])
+            rows = [
+                _json_row(page, run, floor, client)
+                for page, run, (client, _u, _h) in zip(pages, runs, targets, strict=True)
+            ]
+            rows += [_html_row(page, run) for page, run in zip(pages, html_runs, strict=True)]
+            rows.append(_floor_row(floor, load_before))
+            if opts.profile_dir is not None:
+                for page, target in zip(pages, targets, strict=True):
+                    _profiled(page.key, lambda t=target: _measure([t]), opts)()
         finally:
             for client in clients.values():
                 client.logout()
-    return rows + html_rows
+    return rows
+
+
+def _json_row(page: _Page, run: _Run, floor: _Run, client: Client) -> Row:
+    target = TARGET_S[page.slug]
+    base_s, base_q = BASELINE[page.slug]
+    checked = page.check(_page(run.last))
+    ok = run.median <= target and run.max_q <= QUERY_BUDGET
+    diagnosis: list[str] = []
+    if not ok:
+        diagnosis = [*_diagnose(run.log), "", *_breakdown(client, page.url, _headers(True))]
+    base_note = " (the baseline's ticket had 10 replies)" if page.slug == "detail" else ""
+    return Row(
+        page.key,
+        f"{page.name}, Inertia JSON (`GET {page.url}`)",
+        fmt_s(run.median),
+        f"{run.max_q} per request",
+        f"≤ {fmt_s(target)}, ≤ {QUERY_BUDGET} q",
+        f"{fmt_s(base_s)}" + (f" / {base_q} q" if base_q else ""),
+        speedup(base_s, run.median),
+        ok=ok,
+        notes=(
+            f"median of {len(run.times)} requests after {WARMUP} warm-ups (p10 "
+            f"{fmt_s(_quantile(run.times, 0.1))}, p90 {fmt_s(_quantile(run.times, 0.9))}), "
+            f"{run.median / floor.median:.1f} times the Django floor (6i); "
+            f"{fmt_s(run.log.seconds / len(run.times))} per request in execute(); "
+            f"{len(run.last.content):,} bytes; {checked}{base_note}"
+        ),
+        diagnosis=diagnosis,
+    )
+
+
+def _html_row(page: _Page, run: _Run) -> Row:
+    body = run.last.content.decode()
+    if 'data-page="app"' not in body:
+        raise RuntimeError(f"GET {page.url} (first load) is not an Inertia page: {body[:300]!r}")
+    return Row(
+        page.html_key,
+        f"{page.name}, first load (HTML)",
+        fmt_s(run.median),
+        f"{run.max_q} per request",
+        "(info)",
+        ok=None,
+        notes=(
+            f"median of {len(run.times)} requests after {WARMUP} warm-ups "
+            f"(p90 {fmt_s(_quantile(run.times, 0.9))}); {len(run.last.content):,} bytes of HTML"
+        ),
+    )
+
+
+def _floor_row(run: _Run, load_before: str) -> Row:
+    return Row(
+        "6i",
+        "Django floor: session + user + a small JSON response, same middleware (no Escalated)",
+        fmt_s(run.median),
+        f"{run.max_q} per request",
+        "(info)",
+        ok=None,
+        notes=(
+            f"median of {len(run.times)} requests, measured in the same rounds as 6a-6d; "
+            f"what any page costs before Escalated runs: compare the rows' multiples of it "
+            f"across runs on a noisy machine. Load average (1/5/15 min) before the UI "
+            f"rows {load_before}, after {_load()}."
+        ),
+    )
 
 
 def _quantile(values: list[float], q: float) -> float:
