@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection, connections
 
     from bench import data, scenarios
-    from bench.harness import render_diagnosis, render_notes, render_table
+    from bench.harness import Row, render_diagnosis, render_notes, render_table
     from escalated.models import Ticket
 
     wanted = [scenarios.ALIASES.get(name, name) for name in args.only] or list(scenarios.SCENARIOS)
@@ -223,7 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in wanted:
             print(f"running {name} …", flush=True)
             t0 = time.perf_counter()
-            rows += scenarios.SCENARIOS[name](dataset, opts)
+            try:
+                rows += scenarios.SCENARIOS[name](dataset, opts)
+            except Exception as exc:  # one broken scenario must not cost the others' numbers
+                traceback.print_exc()
+                rows.append(
+                    Row(name, f"{name}: crashed", "error", "—", "—", ok=False, notes=repr(exc))
+                )
             print(f"  done in {time.perf_counter() - t0:.1f} s", flush=True)
         other_share = other.share()
         rows.append(scenarios.baseline_row())
