@@ -11,11 +11,14 @@ Datetimes are ISO 8601 strings with an offset (``2025-01-31T09:00:00+00:00``) or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any, Generic, Literal, TypedDict, TypeVar
 
+from django.db.models import TextChoices
 from django.urls import reverse
+from django.utils.translation import get_language
 
 from escalated.models import (
     OPEN_STATUSES,
@@ -269,6 +272,23 @@ class EscalatedConfigProps(TypedDict):
 # --------------------------------------------------------------------------- scalars
 
 
+@functools.cache
+def _labels(vocabulary: type[TextChoices], language: str | None) -> tuple[tuple[str, str], ...]:
+    """``(value, translated label)`` of a vocabulary in ``language`` (the active one)."""
+    return tuple((str(value), str(label)) for value, label in vocabulary.choices)
+
+
+@functools.cache
+def _label_map(vocabulary: type[TextChoices], language: str | None) -> dict[str, str]:
+    return dict(_labels(vocabulary, language))
+
+
+def _label(vocabulary: type[TextChoices], value: str, language: str | None) -> str:
+    """The translated label of ``value`` in ``language`` (the active one): a lazy
+    translation costs a gettext per use, and a page of 25 tickets shows 50 labels."""
+    return _label_map(vocabulary, language)[value]
+
+
 def iso(value: datetime | date | time | None) -> str | None:
     """ISO 8601 (datetimes keep their offset), or ``None``."""
     return value.isoformat() if value is not None else None
@@ -388,10 +408,11 @@ def ticket_props(
     """The ticket as every page and the API see it.
 
     Load with ``select_related("requester", "assignee", "department", "sla_policy")``,
-    ``prefetch_related("tags")``, the ticket-level attachments in
-    ``ticket.ticket_attachments`` (or pass ``attachments``) and the
-    ``last_reply_author_name`` annotation — :func:`escalated.selectors.tickets.
-    with_ticket_props` does all of it. ``tags`` overrides the prefetched tags.
+    the tags (``prefetch_related("tags")`` or a list in ``ticket.ticket_tags``), the
+    ticket-level attachments in ``ticket.ticket_attachments`` (or pass ``attachments``)
+    and the ``last_reply_author_name`` annotation —
+    :func:`escalated.selectors.tickets.ticket_display_list` and ``with_ticket_props``
+    do all of it. ``tags`` overrides the loaded tags.
 
     ``requester`` is the requester's host user (``None`` for guests: contacts without an
     account); its name and e-mail are the contact's. ``last_reply_author`` names the
@@ -402,18 +423,21 @@ def ticket_props(
         attachments = getattr(ticket, "ticket_attachments", None)
         if attachments is None:
             attachments = list(ticket.attachments.filter(reply__isnull=True))
+    if tags is None:
+        tags = getattr(ticket, "ticket_tags", None)
     tag_list = list(tags) if tags is not None else list(ticket.tags.all())
     is_guest = contact.is_guest
     hide = audience == "customer"
+    language = get_language()
     return {
         "id": ticket.pk,
         "reference": ticket.reference or str(ticket.pk),
         "subject": ticket.subject,
         "description": ticket.description,
         "status": ticket.status,
-        "status_display": str(Status(ticket.status).label),
+        "status_display": _label(Status, ticket.status, language),
         "priority": ticket.priority,
-        "priority_display": str(Priority(ticket.priority).label),
+        "priority_display": _label(Priority, ticket.priority, language),
         "channel": ticket.channel,
         "assigned_to": user_ref(ticket.assignee, hide_email=hide) if ticket.assignee else None,
         "department": department_ref(ticket.department),
@@ -512,8 +536,10 @@ def paginated(
 def choices() -> Choices:
     """Statuses and priorities with their (translated) labels."""
     return {
-        "statuses": [{"value": v, "label": str(label)} for v, label in Status.choices],
-        "priorities": [{"value": v, "label": str(label)} for v, label in Priority.choices],
+        "statuses": [{"value": v, "label": label} for v, label in _labels(Status, get_language())],
+        "priorities": [
+            {"value": v, "label": label} for v, label in _labels(Priority, get_language())
+        ],
     }
 
 

@@ -1,9 +1,13 @@
 """Ticket reads shared by the web UI, the API and the commands.
 
-Performance notes (PostgreSQL, 100k tickets): every list is one page query using the
-indexes of ``Ticket.Meta`` plus a *capped* count (see :func:`paginate`); related rows
-come from ``select_related`` / ``prefetch_related`` (never one query per row); search
-uses the GIN index of migration ``0002`` through the very expression it indexes.
+Performance notes (PostgreSQL, 100k tickets): every list page is one statement for its
+rows with a *capped* count as a scalar subquery (see :func:`paginate` and
+:func:`_list_page`) using the indexes of ``Ticket.Meta``, plus one for the page's tags
+and attachments; related rows are joined or loaded together, never one query per row;
+search uses the GIN index of migration ``0002`` through the very expression it indexes.
+The pages' display queries are compiled once per shape and read back with
+``Model.from_db`` (:mod:`escalated.selectors._compiled`): at this size the ORM's Python
+(compiling, ``select_related``/``prefetch_related``) cost more than PostgreSQL did.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, Final, TypeVar
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Case,
     CharField,
@@ -45,8 +50,11 @@ from escalated.models import (
     OPEN_STATUSES,
     Attachment,
     Contact,
+    Department,
     Priority,
     Reply,
+    SatisfactionRating,
+    SlaPolicy,
     Status,
     Tag,
     Ticket,
@@ -55,6 +63,7 @@ from escalated.models import (
 from escalated.models.choices import PRIORITY_RANK
 from escalated.models.tickets import TicketQuerySet
 from escalated.permissions import ticket_visibility_q
+from escalated.selectors._compiled import Columns, Layout, param, run, text_param
 
 M = TypeVar("M", bound=Model)
 
@@ -130,7 +139,6 @@ TICKET_DISPLAY_FIELDS: Final = (
     "sla_policy__name",
     "sla_policy__is_default",
 )
-_RATING_FIELDS: Final = ("rating__rating", "rating__comment", "rating__created_at")
 _RELATED: Final = ("requester", "assignee", "department", "sla_policy")
 
 
@@ -252,19 +260,232 @@ def visible_tickets(user: Any) -> TicketQuerySet:
     return Ticket.objects.all() if rule is None else Ticket.objects.filter(rule)
 
 
-def ticket_get_for_user(*, key: str, user: Any, tags: bool = True) -> Ticket:
+# --------------------------------------------------------------------------- display loaders
+#
+# The pages' display queries run as SQL compiled once per shape (see
+# ``escalated.selectors._compiled``): compiling the ticket query with its four joins
+# and the last-reply annotation cost more than running it, and so did the ORM's
+# select_related/prefetch machinery. Rows are turned into model instances with
+# ``Model.from_db`` (the columns not loaded are deferred, as with ``only()``), with the
+# related objects in the same caches ``select_related`` fills, so the prop builders
+# and any later attribute access behave exactly as before.
+
+
+@functools.cache
+def _ticket_layout(rating: bool) -> tuple[Layout, dict[str, Columns]]:
+    user_model = get_user_model()
+    parts = {
+        "ticket": Columns(Ticket, [f for f in TICKET_DISPLAY_FIELDS if "__" not in f]),
+        "requester": Columns(Contact, ["id", "email", "name", "user"], prefix="requester__"),
+        "assignee": Columns(user_model, user_fields(), prefix="assignee__"),
+        "department": Columns(Department, ["id", "name", "slug"], prefix="department__"),
+        "sla_policy": Columns(SlaPolicy, ["id", "name", "is_default"], prefix="sla_policy__"),
+    }
+    if rating:
+        parts["rating"] = Columns(
+            SatisfactionRating,
+            ["id", "ticket", "rating", "comment", "created_at"],
+            prefix="rating__",
+        )
+    return Layout(*parts.values(), "last_reply_author_name"), parts
+
+
+def _display_query(using: str, match: str, n: int, rating: bool) -> QuerySet[Any]:
+    """Display rows of the tickets ``match`` finds: ``ids`` (``n`` placeholders), one by
+    ``pk``, ``reference`` or ``guest`` token; ``pk_requester``/``reference_requester``
+    only if the user of placeholder 1 requested it. ``rating`` joins the CSAT rating."""
+    layout, _parts = _ticket_layout(rating)
+    qs = Ticket.objects.using(using)
+    if match == "ids":
+        qs = qs.filter(pk__in=[param(i) for i in range(n)])
+    elif match.startswith("pk"):
+        qs = qs.filter(pk=param(0))
+    elif match.startswith("reference"):
+        qs = qs.filter(reference=text_param(0))
+    else:
+        qs = qs.filter(guest_token=text_param(0))
+    if match.endswith("_requester"):
+        qs = qs.filter(requester__user=param(1))
+    return (
+        qs.order_by()
+        .annotate(last_reply_author_name=last_reply_author_subquery(using))
+        .values_list(*layout.lookups)
+    )
+
+
+def _tickets_from_rows(rows: list[tuple[Any, ...]], using: str, rating: bool) -> list[Ticket]:
+    layout, parts = _ticket_layout(rating)
+    related: list[tuple[Any, Columns, dict[Any, Any]]] = [
+        (Ticket._meta.get_field(name), parts[name], {})
+        for name in ("requester", "assignee", "department", "sla_policy")
+    ]
+    rating_field: Any = Ticket._meta.get_field("rating") if rating else None
+    author_at = layout.extra["last_reply_author_name"]
+    tickets = []
+    for row in rows:
+        ticket: Ticket = parts["ticket"].instance(row, using)
+        for field_, columns, seen in related:
+            pk = row[columns.start + columns.pk_offset]
+            obj = seen.get(pk) if pk is not None else None
+            if obj is None and pk is not None:
+                obj = seen[pk] = columns.instance(row, using)
+            field_.set_cached_value(ticket, obj)
+        if rating_field is not None:
+            rating_field.set_cached_value(ticket, parts["rating"].instance(row, using))
+        ticket.last_reply_author_name = row[author_at]  # type: ignore[attr-defined]
+        tickets.append(ticket)
+    return tickets
+
+
+#: Columns of the "extras" of a page of tickets: their tags and ticket-level
+#: attachments, as uniform rows of one ``UNION ALL`` (one round trip for both).
+_EXTRAS: Final = ("x_kind", "x_ticket", "x_id", "x_a", "x_b", "x_c", "x_size", "x_at", "x_sort")
+
+
+def _literal(sql: str, output_field: Any) -> RawSQL:
+    """A constant written into the SQL, not sent as a parameter: psycopg caches how it
+    parses a statement only up to 50 parameters, and a page's 2 x 25 ids use them up."""
+    return RawSQL(sql, (), output_field=output_field)
+
+
+def _extras_query(n: int, tags: bool, attachments: bool) -> QuerySet[Any]:
+    ids = [param(i) for i in range(n)]
+    text = CharField()
+    parts: list[QuerySet[Any]] = []
+    if tags:
+        parts.append(
+            Ticket.tags.through._default_manager.filter(ticket_id__in=ids)
+            .order_by()
+            .annotate(
+                x_kind=_literal("'tag'", text),
+                x_ticket=F("ticket_id"),
+                x_id=F("tag_id"),
+                x_a=F("tag__name"),
+                x_b=F("tag__slug"),
+                x_c=F("tag__color"),
+                x_size=_literal("NULL", BigIntegerField()),
+                x_at=_literal("NULL", DateTimeField()),
+                x_sort=F("tag__name"),
+            )
+            .values_list(*_EXTRAS)
+        )
+    if attachments:
+        parts.append(
+            Attachment.objects.filter(ticket_id__in=ids, reply__isnull=True)
+            .order_by()
+            .annotate(
+                x_kind=_literal("'file'", text),
+                x_ticket=F("ticket_id"),
+                x_id=F("id"),
+                x_a=F("original_name"),
+                x_b=F("content_type"),
+                x_c=_literal("''", text),
+                x_size=F("size_bytes"),
+                x_at=F("created_at"),
+                x_sort=_literal("''", text),
+            )
+            .values_list(*_EXTRAS)
+        )
+    # Tags by name (``Tag.Meta.ordering``), attachments by (created_at, id).
+    return parts[0].union(*parts[1:], all=True).order_by("x_kind", "x_at", "x_sort", "x_id")
+
+
+_TAG_FIELDS: Final = frozenset({"id", "name", "slug", "color"})
+_OWN_ATTACHMENT_FIELDS: Final = frozenset(
+    {"id", "ticket_id", "reply_id", "original_name", "content_type", "size_bytes", "created_at"}
+)
+
+
+def _attach_extras(tickets: list[Ticket], using: str, *, tags: bool, attachments: bool) -> None:
+    """Set ``ticket_tags`` and/or ``ticket_attachments`` on ``tickets`` (one query)."""
+    if not (tickets and (tags or attachments)):
+        return
+    ids = [t.pk for t in tickets]
+    tag_lists: dict[int, list[Tag]] = {pk: [] for pk in ids}
+    file_lists: dict[int, list[Attachment]] = {pk: [] for pk in ids}
+    seen: dict[int, Tag] = {}
+    rows = run(_extras_query, ids, (len(ids), tags, attachments), using=using)
+    for kind, ticket_id, pk, a, b, c, size, at, _sort in rows:
+        if kind == "tag":
+            tag = seen.get(pk)
+            if tag is None:
+                tag = seen[pk] = Tag.from_db(using, _TAG_FIELDS, [pk, a, b, c])
+            tag_lists[ticket_id].append(tag)
+        else:
+            file_lists[ticket_id].append(
+                Attachment.from_db(
+                    using,
+                    _OWN_ATTACHMENT_FIELDS,
+                    [pk, ticket_id, None, a, b, size, at],
+                )
+            )
+    for ticket in tickets:
+        if tags:
+            ticket.ticket_tags = tag_lists[ticket.pk]  # type: ignore[attr-defined]
+        if attachments:
+            ticket.ticket_attachments = file_lists[ticket.pk]  # type: ignore[attr-defined]
+
+
+def ticket_display_list(
+    ids: list[int], *, using: str = DEFAULT_DB_ALIAS, tags: bool = True, attachments: bool = True
+) -> list[Ticket]:
+    """The tickets ``ids`` for display, in that order (missing ones are skipped).
+
+    What :func:`escalated.props.ticket_props` reads, in two queries whatever the
+    number of tickets: the rows (requester, assignee, department, SLA policy and the
+    last public reply's author joined in), then their tags (``ticket.ticket_tags``)
+    and ticket-level attachments (``ticket.ticket_attachments``) together; pass
+    ``tags=False`` / ``attachments=False`` to skip those. For display only: the
+    instances hold the displayed columns (the others load on access).
+    """
+    if not ids:
+        return []
+    ids = list(dict.fromkeys(ids))
+    rows = run(_display_query, ids, (using, "ids", len(ids), False), using=using)
+    found = {t.pk: t for t in _tickets_from_rows(rows, using, rating=False)}
+    tickets = [found[pk] for pk in ids if pk in found]
+    _attach_extras(tickets, using, tags=tags, attachments=attachments)
+    return tickets
+
+
+def _key_match(key: str | int) -> tuple[str, Any] | None:
+    """How :meth:`TicketQuerySet.by_key` reads ``key``: ``("pk", id)`` for digits,
+    ``("reference", key)`` otherwise; ``None`` for an id no row can have."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        number = int(key)
+        return ("pk", number) if 0 <= number <= _MAX_ID else None
+    return ("reference", str(key))
+
+
+def _display_one(match: str, values: list[Any], *, using: str, tags: bool) -> Ticket | None:
+    rows = run(_display_query, values, (using, match, 1, True), using=using)
+    if not rows:
+        return None
+    ticket = _tickets_from_rows(rows[:1], using, rating=True)[0]
+    _attach_extras([ticket], using, tags=tags, attachments=False)
+    return ticket
+
+
+def ticket_get_for_user(
+    *, key: str, user: Any, tags: bool = True, using: str = DEFAULT_DB_ALIAS
+) -> Ticket:
     """The ticket ``key`` (id or reference) if ``user`` may see it, for display.
 
     Lists and detail pages share the visibility rule, so a link opens exactly what a
     list shows; an invisible ticket and a missing one are the same ``NotFound``. The
-    CSAT rating comes along; attachments are left to :func:`ticket_thread`.
+    CSAT rating and (unless ``tags=False``) the tags come along; attachments are left
+    to :func:`ticket_thread`.
     """
-    ticket = (
-        with_ticket_props(visible_tickets(user).by_key(key), tags=tags, attachments=False)
-        .select_related("rating")
-        .only(*TICKET_DISPLAY_FIELDS, *user_fields("assignee__"), *_RATING_FIELDS)
-        .first()
-    )
+    rule = ticket_visibility_q(user)
+    key_match = _key_match(key)
+    ticket = None
+    if key_match is not None:
+        if rule is None:  # sees every ticket: one query
+            ticket = _display_one(key_match[0], [key_match[1]], using=using, tags=tags)
+        else:
+            pk = visible_tickets(user).using(using).by_key(key).values_list("pk", flat=True).first()
+            if pk is not None:
+                ticket = _display_one("pk", [pk], using=using, tags=tags)
     if ticket is None:
         raise NotFound("Ticket not found.")
     return ticket
@@ -278,37 +499,34 @@ def ticket_get_visible(*, key: str, user: Any) -> Ticket:
     return ticket
 
 
-def ticket_get_for_requester(*, key: str, user: Any, display: bool = True) -> Ticket | None:
+def ticket_get_for_requester(
+    *, key: str, user: Any, display: bool = True, using: str = DEFAULT_DB_ALIAS
+) -> Ticket | None:
     """The ticket ``key`` if ``user`` requested it (the customer portal's rule).
 
     ``display=False`` loads the whole row, to hand to a service.
     """
     if not getattr(user, "is_authenticated", False):
         return None
-    qs = Ticket.objects.by_key(key).filter(requester__user=user)
     if not display:
+        qs = Ticket.objects.by_key(key).filter(requester__user=user)
         return qs.select_related(*_RELATED).first()
-    return (
-        with_ticket_props(qs, attachments=False)
-        .select_related("rating")
-        .only(*TICKET_DISPLAY_FIELDS, *user_fields("assignee__"), *_RATING_FIELDS)
-        .first()
-    )
+    key_match = _key_match(key)
+    if key_match is None:
+        return None
+    match, value = key_match
+    return _display_one(f"{match}_requester", [value, user.pk], using=using, tags=True)
 
 
-def ticket_get_by_guest_token(token: str, *, display: bool = True) -> Ticket | None:
+def ticket_get_by_guest_token(
+    token: str, *, display: bool = True, using: str = DEFAULT_DB_ALIAS
+) -> Ticket | None:
     """The ticket behind a guest's secret link (``display=False``: the whole row)."""
     if not token or len(token) > 64:
         return None
-    qs = Ticket.objects.filter(guest_token=token)
     if not display:
-        return qs.select_related(*_RELATED).first()
-    return (
-        with_ticket_props(qs, attachments=False)
-        .select_related("rating")
-        .only(*TICKET_DISPLAY_FIELDS, *user_fields("assignee__"), *_RATING_FIELDS)
-        .first()
-    )
+        return Ticket.objects.filter(guest_token=token).select_related(*_RELATED).first()
+    return _display_one("guest", [token], using=using, tags=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +537,75 @@ class TicketThread:
     ticket_attachments: list[Attachment]
     reply_attachments: dict[int, list[Attachment]]
     activities: list[TicketActivity] = field(default_factory=list)
+
+
+@functools.cache
+def _thread_layouts() -> dict[str, tuple[Layout, Columns, Columns | None]]:
+    reply = Columns(
+        Reply,
+        [
+            "id",
+            "ticket",
+            "author",
+            "author_type",
+            "body",
+            "is_internal",
+            "is_pinned",
+            "created_at",
+            "updated_at",
+        ],
+    )
+    author = Columns(get_user_model(), user_fields(), prefix="author__")
+    activity = Columns(TicketActivity, ["id", "ticket", "actor", "type", "data", "created_at"])
+    actor = Columns(get_user_model(), user_fields(), prefix="actor__")
+    attachment = Columns(Attachment, _ATTACHMENT_FIELDS)
+    return {
+        "replies": (Layout(reply, author), reply, author),
+        "activities": (Layout(activity, actor), activity, actor),
+        "attachments": (Layout(attachment), attachment, None),
+    }
+
+
+def _thread_query(kind: str, public_only: bool, limit: int) -> QuerySet[Any]:
+    layout = _thread_layouts()[kind][0]
+    ticket_id = param(0)
+    qs: QuerySet[Any]
+    if kind == "replies":
+        qs = Reply.objects.filter(ticket_id=ticket_id).order_by("created_at", "id")
+        if public_only:
+            qs = qs.filter(is_internal=False)
+    elif kind == "attachments":
+        qs = Attachment.objects.filter(ticket_id=ticket_id).order_by("created_at", "id")
+        if public_only:
+            qs = qs.filter(Q(reply__isnull=True) | Q(reply__is_internal=False))
+    else:
+        qs = TicketActivity.objects.filter(ticket_id=ticket_id).order_by("-created_at", "-id")
+    qs = qs.values_list(*layout.lookups)
+    return qs[:limit] if limit else qs
+
+
+def _thread_rows(
+    kind: str, ticket_id: int, *, public_only: bool = False, limit: int = 0, using: str
+) -> list[Any]:
+    """Instances of ``kind`` for one ticket, with their author/actor (``select_related``'s
+    cache filled; one user instance per user)."""
+    _layout, columns, user_columns = _thread_layouts()[kind]
+    rows = run(_thread_query, [ticket_id], (kind, public_only, limit), using=using)
+    users: dict[Any, Any] = {}
+    user_field = None
+    if user_columns is not None:
+        user_field = columns.model._meta.get_field("author" if kind == "replies" else "actor")
+    result = []
+    for row in rows:
+        obj = columns.instance(row, using)
+        if user_field is not None and user_columns is not None:
+            pk = row[user_columns.start + user_columns.pk_offset]
+            user = users.get(pk) if pk is not None else None
+            if user is None and pk is not None:
+                user = users[pk] = user_columns.instance(row, using)
+            user_field.set_cached_value(obj, user)  # type: ignore[union-attr]
+        result.append(obj)
+    return result
 
 
 def ticket_thread(
@@ -334,44 +621,21 @@ def ticket_thread(
     ``include_internal`` internal notes and their attachments are left out (customers,
     guests). The timeline keeps the newest ``activities_limit`` entries.
     """
-    replies_qs = (
-        Reply.objects.filter(ticket=ticket)
-        .select_related("author")
-        .only(
-            "id",
-            "ticket",
-            "author",
-            "author_type",
-            "body",
-            "is_internal",
-            "is_pinned",
-            "created_at",
-            "updated_at",
-            *user_fields("author__"),
-        )
-    )
-    attachments_qs = Attachment.objects.filter(ticket=ticket).only(*_ATTACHMENT_FIELDS)
-    if not include_internal:
-        replies_qs = replies_qs.filter(is_internal=False)
-        attachments_qs = attachments_qs.filter(Q(reply__isnull=True) | Q(reply__is_internal=False))
+    using = ticket._state.db or DEFAULT_DB_ALIAS
+    public_only = not include_internal
     by_reply: dict[int, list[Attachment]] = defaultdict(list)
     own: list[Attachment] = []
-    for attachment in attachments_qs.order_by("created_at", "id"):
+    for attachment in _thread_rows("attachments", ticket.pk, public_only=public_only, using=using):
         if attachment.reply_id is None:
             own.append(attachment)
         else:
             by_reply[attachment.reply_id].append(attachment)
     timeline: list[TicketActivity] = []
     if activities:
-        newest = (
-            TicketActivity.objects.filter(ticket=ticket)
-            .select_related("actor")
-            .only("id", "ticket", "actor", "type", "data", "created_at", *user_fields("actor__"))
-            .order_by("-created_at", "-id")[:activities_limit]
-        )
-        timeline = list(reversed(list(newest)))
+        newest = _thread_rows("activities", ticket.pk, limit=activities_limit, using=using)
+        timeline = newest[::-1]
     return TicketThread(
-        replies=list(replies_qs.order_by("created_at", "id")),
+        replies=_thread_rows("replies", ticket.pk, public_only=public_only, using=using),
         ticket_attachments=own,
         reply_attachments=dict(by_reply),
         activities=timeline,
@@ -409,13 +673,19 @@ def paginate(
     per_page: int = DEFAULT_PER_PAGE,
     cap: int = COUNT_CAP,
     prepare: Callable[[QuerySet[M]], QuerySet[M]] | None = None,
+    load: Callable[[list[Any]], list[Any]] | None = None,
 ) -> Page:
     """Slice ``qs`` for ``page`` (1-based; a page past the end shows the last page).
 
     Queries: the capped count of the bare ``qs``, then the page of ``prepare(qs)``
     (joins, annotations and prefetches only for the rows shown) — the count never
-    pays for them. Beyond the cap, ``total`` is ``cap`` and ``total_is_exact`` false.
+    pays for them. With ``load`` the page query selects only the primary keys, with
+    the capped count as a scalar subquery of the same statement (one round trip; a
+    page past the end costs a second one), and ``load(pks)`` returns the items in that
+    order. Beyond the cap, ``total`` is ``cap`` and ``total_is_exact`` false.
     """
+    if load is not None:
+        return _paginate_ids(qs, page=page, per_page=per_page, cap=cap, load=load)
     total, exact = capped_count(qs, cap)
     last = max(1, -(-total // per_page))
     current = min(max(1, page), last)
@@ -425,6 +695,52 @@ def paginate(
     return Page(
         items=items, total=total, total_is_exact=exact, per_page=per_page, current_page=current
     )
+
+
+def _capped_count_sql(qs: QuerySet[Any], cap: int) -> RawSQL:
+    """:func:`capped_count` as a scalar subquery."""
+    inner, params = qs.order_by().values("pk")[: cap + 1].query.get_compiler(qs.db).as_sql()
+    return RawSQL(
+        f"SELECT COUNT(*) FROM ({inner}) esc_counted", params, output_field=IntegerField()
+    )
+
+
+def _first_guess(page: int, per_page: int, cap: int) -> int:
+    """``page``, but no further than the last page a capped count can give (a list
+    longer than the cap ends there too)."""
+    return min(max(1, page), max(1, -(-cap // per_page)))
+
+
+def _paginate_ids(
+    qs: QuerySet[Any], *, page: int, per_page: int, cap: int, load: Callable[[list[Any]], list[Any]]
+) -> Page:
+    current = _first_guess(page, per_page, cap)
+    offset = (current - 1) * per_page
+    rows = list(
+        qs.annotate(esc_total=_capped_count_sql(qs, cap)).values_list("pk", "esc_total")[
+            offset : offset + per_page
+        ]
+    )
+    if rows:
+        counted = rows[0][1]
+    elif current == 1:
+        counted = 0
+    else:  # past the end: show the last page
+        total, _exact = capped_count(qs, cap)
+        last = max(1, -(-total // per_page))
+        return _paginate_ids(qs, page=min(last, current - 1), per_page=per_page, cap=cap, load=load)
+    total, exact = (cap, False) if counted > cap else (counted, True)
+    return Page(
+        items=load([row[0] for row in rows]),
+        total=total,
+        total_is_exact=exact,
+        per_page=per_page,
+        current_page=current,
+    )
+
+
+def _display(using: str) -> Callable[[list[Any]], list[Ticket]]:
+    return lambda ids: ticket_display_list(ids, using=using)
 
 
 # --------------------------------------------------------------------------- filters
@@ -594,42 +910,164 @@ def _ordering(sort: str, *, search: bool = False) -> list[Any]:
     return [sort, tie]
 
 
+class _Values:
+    """Filter values handed out in a fixed order: the values themselves, or (for a
+    compiled statement) placeholders standing for them."""
+
+    def __init__(self, values: list[Any] | None = None) -> None:
+        self.values = values
+        self.used = 0
+
+    def take(self, text: bool = False) -> Any:
+        index, self.used = self.used, self.used + 1
+        if self.values is not None:
+            return self.values[index]
+        return text_param(index) if text else param(index)
+
+
+def _agent_filter_values(filters: TicketFilters, user: Any) -> list[Any]:
+    """The values :func:`_filter_for_agent` takes, in its order."""
+    values: list[Any] = []
+    if filters.status:
+        values.append(filters.status)
+    if filters.priority:
+        values.append(filters.priority)
+    if filters.assignee == "me":
+        values.append(user.pk)
+    elif filters.assignee and filters.assignee != "unassigned":
+        values.append(int(filters.assignee))
+    if filters.department:
+        values.append(int(filters.department))
+    if filters.tag:
+        values.append(int(filters.tag))
+    return values
+
+
+def _filter_for_agent(qs: QuerySet[Any], filters: TicketFilters, values: _Values) -> Any:
+    """The list's filters but search (``filters`` says which apply, ``values`` to what)."""
+    if filters.status:
+        qs = qs.filter(status=values.take(text=True))
+    if filters.priority:
+        qs = qs.filter(priority=values.take(text=True))
+    if filters.assignee == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee:
+        qs = qs.filter(assignee_id=values.take())
+    if filters.department:
+        qs = qs.filter(department_id=values.take())
+    if filters.tag:
+        qs = qs.filter(tags__id=values.take())
+    if filters.sla_breached:
+        qs = qs.filter(_breached_q())
+    return qs
+
+
 def ticket_list_for_agent(*, user: Any, filters: TicketFilters, using: str = "default") -> Any:
     """The agent list's queryset (not yet sliced): filters, search and sort applied."""
     qs = visible_tickets(user).using(using)
     if filters.search:
         qs = qs.filter(ticket_search_q(filters.search, using=using))
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.priority:
-        qs = qs.filter(priority=filters.priority)
-    if filters.assignee == "me":
-        qs = qs.filter(assignee=user)
-    elif filters.assignee == "unassigned":
-        qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee:
-        qs = qs.filter(assignee_id=int(filters.assignee))
-    if filters.department:
-        qs = qs.filter(department_id=filters.department)
-    if filters.tag:
-        qs = qs.filter(tags__id=filters.tag)
-    if filters.sla_breached:
-        qs = qs.filter(_breached_q())
+    qs = _filter_for_agent(qs, filters, _Values(_agent_filter_values(filters, user)))
     fts = bool(filters.search) and connections[using].vendor == "postgresql"
     return qs.order_by(*_ordering(filters.sort, search=fts))
 
 
-def ticket_page_for_agent(*, user: Any, filters: TicketFilters) -> Page:
-    """One page of the agent list, ready for ``ticket_props`` (fixed number of queries)."""
-    qs = ticket_list_for_agent(user=user, filters=filters)
-    using = qs.db
+def _filters_shape(filters: TicketFilters) -> TicketFilters:
+    """What of ``filters`` changes the SQL of the list (their values are parameters)."""
+    assignee = filters.assignee if filters.assignee in ("", "me", "unassigned") else "id"
+    return replace(
+        filters,
+        status="x" if filters.status else "",
+        priority="x" if filters.priority else "",
+        assignee=assignee,
+        department=1 if filters.department else "",
+        tag=1 if filters.tag else "",
+        page=1,
+    )
+
+
+def ticket_page_for_agent(
+    *, user: Any, filters: TicketFilters, using: str = DEFAULT_DB_ALIAS
+) -> Page:
+    """One page of the agent list, ready for ``ticket_props`` (fixed number of queries).
+
+    Without a search the page is one statement compiled per shape (rows and capped
+    count, see :func:`_list_page`); a search, whose SQL depends on the words, selects
+    the page's ids first (:func:`paginate`); the priority sort merges per-priority
+    lists (:func:`_priority_page`).
+    """
     if (
         filters.sort in ("-priority", "priority")
         and not filters.search
         and connections[using].features.supports_slicing_ordering_in_compound
     ):
+        qs = ticket_list_for_agent(user=user, filters=filters, using=using)
         return _priority_page(qs, filters=filters)
-    return paginate(qs, page=filters.page, per_page=filters.per_page, prepare=with_ticket_props)
+    if not filters.search and ticket_visibility_q(user) is None:
+        return _list_page(
+            ("agent", _filters_shape(filters)),
+            _agent_filter_values(filters, user),
+            page=filters.page,
+            per_page=filters.per_page,
+            count=lambda: capped_count(
+                ticket_list_for_agent(user=user, filters=filters, using=using)
+            ),
+            using=using,
+        )
+    qs = ticket_list_for_agent(user=user, filters=filters, using=using)
+    return paginate(qs, page=filters.page, per_page=filters.per_page, load=_display(using))
+
+
+def _list_query(
+    using: str, kind: tuple[Any, ...], offset: int, limit: int, cap: int
+) -> QuerySet[Any]:
+    """A list page's display rows with the capped count of the whole list in each row
+    (``kind``: ``("agent", filters shape)`` or ``("requester", scope)``)."""
+    values = _Values()
+    qs: QuerySet[Any] = Ticket.objects.using(using)
+    if kind[0] == "agent":
+        filters: TicketFilters = kind[1]
+        qs = _filter_for_agent(qs, filters, values).order_by(*_ordering(filters.sort))
+    else:
+        qs = _scoped(qs.filter(requester__user=values.take()), kind[1])
+        qs = qs.order_by("-created_at", "-id")
+    layout, _parts = _ticket_layout(False)
+    rows: QuerySet[Any] = qs.annotate(
+        last_reply_author_name=last_reply_author_subquery(using),
+        esc_total=_capped_count_sql(qs, cap),
+    ).values_list(*layout.lookups, "esc_total")
+    return rows[offset : offset + limit]
+
+
+def _list_page(
+    kind: tuple[Any, ...],
+    values: list[Any],
+    *,
+    page: int,
+    per_page: int,
+    count: Callable[[], tuple[int, bool]],
+    using: str,
+) -> Page:
+    """A page of a list in two queries: one statement compiled per shape and page for
+    the rows to show (display columns, see :func:`ticket_display_list`) with the
+    capped count of the list as a scalar subquery, then their tags and attachments.
+    A page past the end counts (``count()``) and shows the last page."""
+    cap = COUNT_CAP
+    current = _first_guess(page, per_page, cap)
+    shape = (using, kind, (current - 1) * per_page, per_page, cap)
+    rows = run(_list_query, values, shape, using=using)
+    if not rows and current > 1:
+        total, _exact = count()
+        current = max(1, -(-total // per_page))
+        shape = (using, kind, (current - 1) * per_page, per_page, cap)
+        rows = run(_list_query, values, shape, using=using)
+    counted = rows[0][-1] if rows else 0
+    total, exact = (cap, False) if counted > cap else (counted, True)
+    tickets = _tickets_from_rows(rows, using, rating=False)
+    _attach_extras(tickets, using, tags=True, attachments=True)
+    return Page(
+        items=tickets, total=total, total_is_exact=exact, per_page=per_page, current_page=current
+    )
 
 
 def _priority_page(qs: QuerySet[Ticket], *, filters: TicketFilters) -> Page:
@@ -639,8 +1077,8 @@ def _priority_page(qs: QuerySet[Ticket], *, filters: TicketFilters) -> Page:
     table for one page (~80 ms at 100k tickets). Instead each priority's tickets are
     read newest first from the ``created_at`` index — enough of them for the page —
     and the five short lists are merged (~2 ms for the first pages; deep pages read
-    more of each list). One query for the capped count, one for the rows (the merge
-    is their subquery).
+    more of each list). One query for the capped count, one for the merge (the page's
+    ids), then :func:`ticket_display_list`.
     """
     total, exact = capped_count(qs)
     per_page = filters.per_page
@@ -656,25 +1094,10 @@ def _priority_page(qs: QuerySet[Ticket], *, filters: TicketFilters) -> Page:
     ]
     merged = buckets[0].union(*buckets[1:], all=True)
     rank_order = "-p_rank" if descending else "p_rank"
-    page_ids, params = (
-        merged.order_by(rank_order, "-created_at", "-pk")[offset : offset + per_page]
-        .query.get_compiler(qs.db)
-        .as_sql()
-    )
-    # The merge runs as a subquery of the rows' own query (one round trip); the few
-    # rows are then put in the same order in Python.
-    rows = with_ticket_props(
-        Ticket.objects.using(qs.db).filter(
-            pk__in=RawSQL(f"SELECT esc_page.pk FROM ({page_ids}) esc_page", params)
-        )
-    )
-    sign = -1 if descending else 1
-    items = sorted(
-        rows,
-        key=lambda t: (sign * PRIORITY_RANK.get(t.priority, -1), -t.created_at.timestamp(), -t.pk),
-    )
+    page = merged.order_by(rank_order, "-created_at", "-pk")[offset : offset + per_page]
+    ids = [row[0] for row in page]
     return Page(
-        items=items,
+        items=ticket_display_list(ids, using=qs.db),
         total=total,
         total_is_exact=exact,
         per_page=per_page,
@@ -685,14 +1108,33 @@ def _priority_page(qs: QuerySet[Ticket], *, filters: TicketFilters) -> Page:
 CUSTOMER_SCOPES: Final = ("", "open", "closed")
 
 
-def ticket_page_for_requester(*, user: Any, scope: str, page: int) -> Page:
-    """The customer's own tickets, newest first (``scope``: "", "open", "closed")."""
-    qs = Ticket.objects.filter(requester__user=user)
+def _scoped(qs: QuerySet[Any], scope: str) -> QuerySet[Any]:
     if scope == "open":
-        qs = qs.filter(status__in=OPEN_STATUSES)
-    elif scope == "closed":
-        qs = qs.exclude(status__in=OPEN_STATUSES)
-    return paginate(qs.order_by("-created_at", "-id"), page=page, prepare=with_ticket_props)
+        return qs.filter(status__in=OPEN_STATUSES)
+    if scope == "closed":
+        return qs.exclude(status__in=OPEN_STATUSES)
+    return qs
+
+
+def ticket_page_for_requester(
+    *, user: Any, scope: str, page: int, using: str = DEFAULT_DB_ALIAS
+) -> Page:
+    """The customer's own tickets, newest first (``scope``: "", "open", "closed").
+
+    Two queries (see :func:`_list_page`).
+    """
+    if scope not in CUSTOMER_SCOPES:
+        raise ValueError(f"unknown scope {scope!r}")
+    return _list_page(
+        ("requester", scope),
+        [user.pk],
+        page=page,
+        per_page=DEFAULT_PER_PAGE,
+        count=lambda: capped_count(
+            _scoped(Ticket.objects.using(using).filter(requester__user=user), scope)
+        ),
+        using=using,
+    )
 
 
 # --------------------------------------------------------------------------- dashboard
@@ -749,10 +1191,8 @@ def agent_dashboard(*, user: Any, now: datetime | None = None) -> AgentDashboard
             if counts[name]
             else []
         )
-    wanted = {pk for pks in ids.values() for pk in pks}
-    loaded = (
-        {t.pk: t for t in with_ticket_props(Ticket.objects.filter(pk__in=wanted))} if wanted else {}
-    )
+    wanted = sorted({pk for pks in ids.values() for pk in pks})
+    loaded = {t.pk: t for t in ticket_display_list(wanted, using=base.db)}
     lists = {name: [loaded[pk] for pk in pks if pk in loaded] for name, pks in ids.items()}
     return AgentDashboard(counts=counts, lists=lists)
 
@@ -769,6 +1209,7 @@ __all__ = [
     "capped_count",
     "paginate",
     "positive_int",
+    "ticket_display_list",
     "ticket_filters_from_query",
     "ticket_get_by_guest_token",
     "ticket_get_for_requester",

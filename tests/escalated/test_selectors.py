@@ -344,3 +344,245 @@ def test_priority_sort_pages_match_a_full_sort(agent, sort):
 
     assert [t.pk for page in pages for t in page.items] == expected
     assert pages[-1].current_page == 5 and pages[0].total == 23
+
+
+# --------------------------------------------------------------------------- display loaders
+#
+# The pages load their rows through SQL compiled once per shape
+# (escalated.selectors._compiled); these tests hold them to what the plain ORM
+# loaders give.
+
+
+@pytest.fixture
+def desk(customer, agent, default_policy, settings, tmp_path):
+    """Tickets of every kind a page shows: assigned or not, with or without a
+    department, tags, ticket and reply attachments, notes, guest requesters."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    tags = [f.TagFactory(name=name, slug=name) for name in ("beta", "alpha", "gamma")]
+    department = f.DepartmentFactory()
+    tickets = []
+    for i in range(7):
+        ticket = svc.ticket_create(
+            actor=customer if i % 3 else None,
+            requester_email=None if i % 3 else f"guest{i}@example.com",
+            channel="web" if i % 3 else "guest",
+            subject=f"Printer {i}",
+            description="It jams.",
+            department=department if i % 2 else None,
+            tags=tags[: i % 4],
+            attachments=[SimpleUploadedFile(f"t{i}.txt", b"x")] if i % 2 == 0 else [],
+        )
+        if i % 3 == 1:
+            svc.ticket_assign(ticket=ticket, actor=agent, agent=agent)
+        if i % 2:
+            svc.reply_create(
+                ticket=ticket,
+                actor=agent,
+                body="Looking",
+                attachments=[SimpleUploadedFile(f"r{i}.txt", b"y")],
+            )
+            svc.reply_create(ticket=ticket, actor=agent, body="Note", is_internal=True)
+        tickets.append(ticket)
+    return tickets
+
+
+def orm_props(pks, **kwargs):
+    """ticket_props of the plain ORM loader, by pk."""
+    loaded = {t.pk: t for t in with_ticket_props(Ticket.objects.filter(pk__in=pks))}
+    return [ticket_props(loaded[pk], **kwargs) for pk in pks if pk in loaded]
+
+
+def test_display_list_gives_the_orm_loaders_props_in_the_asked_order(desk):
+    from escalated.selectors.tickets import ticket_display_list
+
+    pks = [t.pk for t in reversed(desk)]
+
+    with CaptureQueriesContext(connection) as ctx:
+        tickets = ticket_display_list([*pks, pks[0], 10**9])
+        props = [ticket_props(t) for t in tickets]
+
+    assert len(ctx.captured_queries) == 2
+    assert props == orm_props(pks)
+    assert [p["tags"] for p in props if p["tags"]]  # the fixture has tags …
+    assert [p["attachments"] for p in props if p["attachments"]]  # … and attachments
+    assert ticket_display_list([]) == []
+
+
+def test_display_tickets_are_for_display_but_still_whole_on_access(desk):
+    from escalated.selectors.tickets import ticket_display_list
+
+    ticket = ticket_display_list([desk[1].pk])[0]
+
+    assert ticket.reopened_count == 0  # deferred: loads on access instead of lying
+    assert ticket.requester.email == desk[1].requester.email
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        TicketFilters(),
+        *(TicketFilters(sort=sort) for sort in ("created_at", "-updated_at", "updated_at", "due")),
+        *(TicketFilters(sort=sort, per_page=2, page=2) for sort in ("-priority", "priority")),
+        TicketFilters(status="open", per_page=3, page=2),
+        TicketFilters(priority="medium", assignee="unassigned"),
+        TicketFilters(assignee="me", sla_breached=True),
+        TicketFilters(sort="due", per_page=2, page=3),
+        TicketFilters(search="printer", per_page=4, page=2),
+    ],
+    ids=repr,
+)
+def test_agent_pages_match_the_plain_queryset(desk, agent, filters):
+    from escalated.selectors.tickets import ticket_page_for_agent
+
+    qs = ticket_list_for_agent(user=agent, filters=filters)
+    offset = (filters.page - 1) * filters.per_page
+    expected = list(qs.values_list("pk", flat=True)[offset : offset + filters.per_page])
+
+    page = ticket_page_for_agent(user=agent, filters=filters)
+
+    assert [t.pk for t in page.items] == expected
+    assert (page.total, page.total_is_exact) == (qs.count(), True)
+    assert [ticket_props(t) for t in page.items] == orm_props(expected)
+
+
+def test_agent_filters_with_values_match_the_plain_queryset(desk, agent):
+    from escalated.selectors.tickets import ticket_page_for_agent
+
+    tag = desk[3].tags.first()
+    department = desk[1].department
+    for filters in [
+        TicketFilters(tag=tag.pk),
+        TicketFilters(department=department.pk, assignee=agent.pk),
+        TicketFilters(status="open", priority="medium", tag=tag.pk, department=department.pk),
+    ]:
+        expected = list(
+            ticket_list_for_agent(user=agent, filters=filters).values_list("pk", flat=True)
+        )
+
+        page = ticket_page_for_agent(user=agent, filters=filters)
+
+        assert [t.pk for t in page.items] == expected[:25]
+        assert page.total == len(expected)
+
+
+def test_list_pages_past_the_end_show_the_last_page(agent, customer):
+    from escalated.selectors.tickets import ticket_page_for_agent, ticket_page_for_requester
+
+    for _ in range(7):
+        f.TicketFactory(requester=customer.escalated_contact)
+
+    mine = ticket_page_for_requester(user=customer, scope="", page=3)
+    agents = ticket_page_for_agent(user=agent, filters=TicketFilters(per_page=3, page=9))
+
+    assert (mine.current_page, len(mine.items), mine.total, mine.total_is_exact) == (1, 7, 7, True)
+    assert (agents.current_page, len(agents.items), agents.total) == (3, 1, 7)
+
+
+def test_list_pages_end_at_the_capped_count(agent, monkeypatch):
+    from escalated.selectors import tickets as selectors
+
+    for _ in range(7):
+        f.TicketFactory()
+    monkeypatch.setattr(selectors, "COUNT_CAP", 4)
+
+    page = selectors.ticket_page_for_agent(user=agent, filters=TicketFilters(per_page=2, page=5))
+
+    assert page.current_page == 2  # as far as the capped count goes
+    assert (page.total, page.total_is_exact, len(page.items)) == (4, False, 2)
+
+
+def test_requester_pages_show_only_their_tickets_by_scope(desk, customer):
+    from escalated.selectors.tickets import ticket_page_for_requester
+
+    mine = Ticket.objects.filter(requester__user=customer).order_by("-created_at", "-id")
+    closed = mine.first()
+    closed.status = "closed"
+    closed.save(update_fields=["status"])
+
+    pages = {
+        scope: ticket_page_for_requester(user=customer, scope=scope, page=1)
+        for scope in ("", "open", "closed")
+    }
+
+    assert [t.pk for t in pages[""].items] == list(mine.values_list("pk", flat=True))
+    assert [t.pk for t in pages["closed"].items] == [closed.pk]
+    assert closed.pk not in {t.pk for t in pages["open"].items}
+    assert pages["open"].total == mine.count() - 1
+
+
+def test_detail_loader_matches_the_orm_and_brings_the_rating(desk, agent, customer):
+    from escalated.models import SatisfactionRating
+
+    ticket = desk[1]
+    SatisfactionRating.objects.create(ticket=ticket, rating=5, comment="Great")
+
+    by_reference = ticket_get_for_user(key=ticket.reference, user=agent)
+    by_id = ticket_get_for_user(key=str(ticket.pk), user=customer)
+    with CaptureQueriesContext(connection) as ctx:
+        rating = by_reference.rating
+
+    assert ticket_props(by_reference) == ticket_props(by_id) == orm_props([ticket.pk])[0]
+    assert (rating.rating, rating.comment, len(ctx.captured_queries)) == (5, "Great", 0)
+    with pytest.raises(NotFound):
+        ticket_get_for_user(key=str(2**64), user=agent)
+    no_rating = ticket_get_for_user(key=desk[3].reference, user=agent)
+    with pytest.raises(SatisfactionRating.DoesNotExist):
+        no_rating.rating  # noqa: B018
+
+
+def test_thread_loader_matches_the_orm(desk, agent):
+    from escalated.models import Attachment, Reply
+    from escalated.props import activity_props, attachment_props, reply_props
+
+    ticket = desk[1]
+
+    for internal in (True, False):
+        thread = ticket_thread(ticket, include_internal=internal, activities=True)
+        replies = Reply.objects.filter(ticket=ticket).select_related("author")
+        files = Attachment.objects.filter(ticket=ticket)
+        if not internal:
+            replies = replies.filter(is_internal=False)
+            files = files.filter(reply__isnull=True) | files.filter(reply__is_internal=False)
+
+        assert [reply_props(r) for r in thread.replies] == [reply_props(r) for r in replies]
+        assert [attachment_props(a) for a in thread.ticket_attachments] + [
+            attachment_props(a)
+            for pk in sorted(thread.reply_attachments)
+            for a in thread.reply_attachments[pk]
+        ] == [attachment_props(a) for a in files.order_by("reply_id", "created_at", "id")]
+    assert [activity_props(a) for a in thread.activities] == [
+        activity_props(a)
+        for a in ticket.activities.select_related("actor").order_by("created_at", "id")
+    ]
+    assert (
+        len(
+            ticket_thread(
+                ticket, include_internal=True, activities=True, activities_limit=1
+            ).activities
+        )
+        == 1
+    )
+
+
+def test_compiled_rows_equal_the_orms_values(desk):
+    from escalated.selectors._compiled import param, run
+
+    def query():
+        return Ticket.objects.filter(pk=param(0)).values_list(
+            "pk", "created_at", "first_response_due_at", "metadata", "requester__user"
+        )
+
+    ticket = desk[1]
+    Ticket.objects.filter(pk=ticket.pk).update(metadata={"order": 7})
+
+    rows = run(query, [ticket.pk], using="default")
+    expected = list(
+        Ticket.objects.filter(pk=ticket.pk).values_list(
+            "pk", "created_at", "first_response_due_at", "metadata", "requester__user"
+        )
+    )
+
+    assert rows == expected
+    assert rows[0][1].tzinfo == expected[0][1].tzinfo and rows[0][3] == {"order": 7}
