@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from escalated import signals
 from escalated.models import ActivityType, Status, Ticket, TicketActivity
-from escalated.services._effects import record_activities, send_many_after_commit
+from escalated.services._effects import record_activities_for, send_many_after_commit
 
 Progress = Callable[[int], None] | None
 
@@ -47,18 +47,18 @@ def tickets_close_resolved(
             Ticket.objects.filter(pk__in=ids, status=Status.RESOLVED).update(
                 status=Status.CLOSED, closed_at=now, updated_at=now
             )
-            record_activities(
-                TicketActivity(
-                    ticket=t,
-                    type=ActivityType.CLOSED,
-                    data={
+            record_activities_for(
+                ids,
+                type=ActivityType.CLOSED,
+                data=[
+                    {
                         "old_status": Status.RESOLVED,
                         "new_status": Status.CLOSED,
                         "reason": "auto_close",
-                    },
-                    created_at=now,
-                )
-                for t in batch
+                    }
+                ]
+                * len(ids),
+                created_at=now,
             )
             for t in batch:
                 t.status, t.closed_at, t.updated_at = Status.CLOSED, now, now

@@ -37,9 +37,8 @@ from escalated.models import (
     Holiday,
     SlaPolicy,
     Ticket,
-    TicketActivity,
 )
-from escalated.services._effects import record_activities, send_many_after_commit
+from escalated.services._effects import record_activities_for, send_many_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -528,15 +527,15 @@ def _mark_batch(kind: _Kind, now: datetime, rows: Sequence[tuple[int, datetime]]
             Ticket.objects.filter(pk__in=ids, **{kind.marker: now}).values_list("pk", flat=True)
         )
     acted = set(ids)
-    record_activities(
-        TicketActivity(
-            ticket_id=pk,
-            type=kind.activity_type,
-            data={"breach_type": kind.breach_type.value, "due_at": due_at.isoformat()},
-            created_at=now,
-        )
-        for pk, due_at in rows
-        if pk in acted
+    acted_rows = [(pk, due_at) for pk, due_at in rows if pk in acted]
+    record_activities_for(
+        [pk for pk, _ in acted_rows],
+        type=kind.activity_type,
+        data=[
+            {"breach_type": kind.breach_type.value, "due_at": due_at.isoformat()}
+            for _, due_at in acted_rows
+        ],
+        created_at=now,
     )
     # Receivers notify people: load whom they will write to along with the tickets.
     tickets = Ticket.objects.filter(pk__in=ids).select_related("requester", "assignee")
