@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from escalated.conf import table_name
@@ -18,6 +19,51 @@ from escalated.models.choices import (
 )
 from escalated.models.people import Contact, Department
 from escalated.models.sla import SlaPolicy
+
+
+def next_due_expression() -> Least:
+    """The next running SLA deadline of a ticket (``NULL`` when none runs).
+
+    The first-response deadline until the first agent reply, the resolution deadline
+    while the ticket is open: the earlier of the two. Indexed (``esc_ticket_due_idx``)
+    for the agent list's "due" sort, which must order by exactly this expression.
+    """
+    first = Case(
+        When(first_response_at__isnull=True, then=F("first_response_due_at")),
+        default=Value(None),
+    )
+    resolution = Case(When(status__in=OPEN_STATUSES, then=F("resolution_due_at")), default=None)
+    # LEAST ignores NULLs on PostgreSQL but not on SQLite: coalesce each with the other.
+    return Least(Coalesce(first, resolution), Coalesce(resolution, first))
+
+
+def sla_breached_q() -> Q:
+    """Tickets that missed an SLA target (first response or resolution)."""
+    return Q(first_response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+
+
+def sla_at_risk_q(now: datetime) -> Q:
+    """Running tickets past the warning moment of a target, none breached yet.
+
+    Each arm repeats the condition of its partial warning index, so PostgreSQL reads
+    the two index ranges and ORs them instead of scanning the open tickets.
+    """
+    first = Q(
+        status__in=OPEN_STATUSES,
+        first_response_at__isnull=True,
+        first_response_breached_at__isnull=True,
+        sla_paused_at__isnull=True,
+        first_response_warn_at__lte=now,
+        resolution_breached_at__isnull=True,
+    )
+    resolution = Q(
+        status__in=OPEN_STATUSES,
+        resolution_breached_at__isnull=True,
+        sla_paused_at__isnull=True,
+        resolution_warn_at__lte=now,
+        first_response_breached_at__isnull=True,
+    )
+    return first | resolution
 
 
 class Tag(models.Model):
@@ -129,7 +175,26 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="esc_ticket_requester_idx"),
             models.Index(fields=["-created_at"], name="esc_ticket_created_idx"),
             models.Index(fields=["status", "resolved_at"], name="esc_ticket_resolved_idx"),
-            # The SLA sweeps: each reads only tickets still due to be marked.
+            # Open tickets that missed a target (the dashboard's "breached", latest first).
+            models.Index(
+                fields=["-updated_at"],
+                condition=Q(status__in=OPEN_STATUSES)
+                & (
+                    Q(first_response_breached_at__isnull=False)
+                    | Q(resolution_breached_at__isnull=False)
+                ),
+                name="esc_ticket_breached_idx",
+            ),
+            # The agent list sorted by "due": soonest deadline first, newest first after.
+            models.Index(
+                next_due_expression(),
+                F("created_at").desc(),
+                F("id").desc(),
+                name="esc_ticket_due_idx",
+            ),
+            # The SLA sweeps: each reads only tickets still due to be marked. The warning
+            # indexes keep warned tickets until they breach: they also serve "at risk"
+            # (the dashboard, the list's filter), and a warning write touches no index.
             models.Index(
                 fields=["first_response_due_at"],
                 condition=Q(
@@ -154,7 +219,6 @@ class Ticket(models.Model):
                 condition=Q(
                     status__in=OPEN_STATUSES,
                     first_response_at__isnull=True,
-                    first_response_warned_at__isnull=True,
                     first_response_breached_at__isnull=True,
                     sla_paused_at__isnull=True,
                 ),
@@ -164,7 +228,6 @@ class Ticket(models.Model):
                 fields=["resolution_warn_at"],
                 condition=Q(
                     status__in=OPEN_STATUSES,
-                    resolution_warned_at__isnull=True,
                     resolution_breached_at__isnull=True,
                     sla_paused_at__isnull=True,
                 ),

@@ -41,7 +41,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import OrderBy, RawSQL
-from django.db.models.functions import Coalesce, Concat, Least, NullIf, Trim
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.utils import timezone
 
 from escalated.conf import table_name
@@ -61,7 +61,12 @@ from escalated.models import (
     TicketActivity,
 )
 from escalated.models.choices import PRIORITY_RANK
-from escalated.models.tickets import TicketQuerySet
+from escalated.models.tickets import (
+    TicketQuerySet,
+    next_due_expression,
+    sla_at_risk_q,
+    sla_breached_q,
+)
 from escalated.permissions import ticket_visibility_q
 from escalated.selectors._compiled import Columns, Layout, param, run, text_param
 
@@ -763,6 +768,18 @@ def _truthy(value: Any) -> bool:
     return str(value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: Values of the list's ``sla`` filter.
+SLA_FILTERS: Final = ("breached", "at_risk")
+
+
+def _sla_filter(value: Any, *, legacy_breached: Any) -> str:
+    """``sla=breached|at_risk``; the older ``sla_breached=1`` still means ``breached``."""
+    text = str(value or "").strip()
+    if text in SLA_FILTERS:
+        return text
+    return "breached" if _truthy(legacy_breached) else ""
+
+
 @dataclass(frozen=True, slots=True)
 class TicketFilters:
     """The agent list's state, parsed from (and echoed back to) the query string.
@@ -776,7 +793,7 @@ class TicketFilters:
     assignee: str | int = ""  # "", "me", "unassigned" or a user id
     department: int | str = ""
     tag: int | str = ""
-    sla_breached: bool = False
+    sla: str = ""  # "", "breached" or "at_risk" (open tickets only)
     sort: str = DEFAULT_SORT
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
@@ -811,7 +828,7 @@ def ticket_filters_from_query(query: Mapping[str, Any]) -> TicketFilters:
         assignee=assignee,
         department=positive_int(get("department")) or "",
         tag=positive_int(get("tag")) or "",
-        sla_breached=_truthy(get("sla_breached")),
+        sla=_sla_filter(get("sla"), legacy_breached=get("sla_breached")),
         sort=sort if sort in SORTS else DEFAULT_SORT,
         page=positive_int(get("page")) or 1,
         per_page=min(per_page, MAX_PER_PAGE),
@@ -862,7 +879,7 @@ def ticket_search_q(text: str, *, using: str = "default") -> Q:
 
 
 def _breached_q() -> Q:
-    return Q(first_response_breached_at__isnull=False) | Q(resolution_breached_at__isnull=False)
+    return sla_breached_q()
 
 
 def _priority_rank() -> Case:
@@ -874,24 +891,19 @@ def _priority_rank() -> Case:
 
 
 def _next_due() -> Any:
-    """The next running SLA deadline (``NULL`` when none runs)."""
-    first = Case(
-        When(first_response_at__isnull=True, then=F("first_response_due_at")),
-        default=Value(None),
-    )
-    resolution = Case(When(status__in=OPEN_STATUSES, then=F("resolution_due_at")), default=None)
-    # LEAST ignores NULLs on PostgreSQL but not on SQLite: coalesce each with the other.
-    return Least(Coalesce(first, resolution), Coalesce(resolution, first))
+    """The next running SLA deadline (``NULL`` when none runs): see the model's index."""
+    return next_due_expression()
 
 
-def _ordering(sort: str, *, search: bool = False) -> list[Any]:
+def _ordering(sort: str, *, few: bool = False) -> list[Any]:
     """ORDER BY for ``sort``; newest first breaks ties.
 
-    With a full-text search on PostgreSQL a plain column is ordered through an
-    expression on purpose: ordering by ``created_at`` itself lets the planner walk that
-    column's index and evaluate ``to_tsvector`` row by row until a page is full (~60 ms
+    ``few``: the filters select few tickets through an index of their own (a full-text
+    search on PostgreSQL, "at risk"). Then a column is ordered through an expression on
+    purpose: ordering by ``created_at`` itself (or by the indexed "due" expression) lets
+    the planner walk that index and test row after row until a page is full (~60 ms
     for a common word at 100k tickets); an expression makes it fetch the matches from
-    the GIN index and sort them (cost grows with the matches: 3 ms for a rare word,
+    their own index and sort them (cost grows with the matches: 3 ms for a rare word,
     13 ms for one in 3% of tickets).
     """
     if sort == "-priority":
@@ -899,10 +911,13 @@ def _ordering(sort: str, *, search: bool = False) -> list[Any]:
     if sort == "priority":
         return [OrderBy(_priority_rank()), "-created_at", "-id"]
     if sort == "due":
-        return [OrderBy(_next_due(), nulls_last=True), "-created_at", "-id"]
+        due = _next_due()
+        if few:
+            due = ExpressionWrapper(due + Value(timedelta(0)), output_field=DateTimeField())
+        return [OrderBy(due, nulls_last=True), "-created_at", "-id"]
     descending = sort.startswith("-")
     tie = "-id" if descending else "id"
-    if search:
+    if few:
         column = ExpressionWrapper(
             F(sort.lstrip("-")) + Value(timedelta(0)), output_field=DateTimeField()
         )
@@ -940,6 +955,8 @@ def _agent_filter_values(filters: TicketFilters, user: Any) -> list[Any]:
         values.append(int(filters.department))
     if filters.tag:
         values.append(int(filters.tag))
+    if filters.sla == "at_risk":
+        values.append(timezone.now())
     return values
 
 
@@ -957,8 +974,10 @@ def _filter_for_agent(qs: QuerySet[Any], filters: TicketFilters, values: _Values
         qs = qs.filter(department_id=values.take())
     if filters.tag:
         qs = qs.filter(tags__id=values.take())
-    if filters.sla_breached:
-        qs = qs.filter(_breached_q())
+    if filters.sla == "breached":
+        qs = qs.filter(_breached_q(), status__in=OPEN_STATUSES)
+    elif filters.sla == "at_risk":
+        qs = qs.filter(_at_risk_q(values.take()))
     return qs
 
 
@@ -969,7 +988,7 @@ def ticket_list_for_agent(*, user: Any, filters: TicketFilters, using: str = "de
         qs = qs.filter(ticket_search_q(filters.search, using=using))
     qs = _filter_for_agent(qs, filters, _Values(_agent_filter_values(filters, user)))
     fts = bool(filters.search) and connections[using].vendor == "postgresql"
-    return qs.order_by(*_ordering(filters.sort, search=fts))
+    return qs.order_by(*_ordering(filters.sort, few=fts or filters.sla == "at_risk"))
 
 
 def _filters_shape(filters: TicketFilters) -> TicketFilters:
@@ -999,11 +1018,13 @@ def ticket_page_for_agent(
     if (
         filters.sort in ("-priority", "priority")
         and not filters.search
+        and filters.sla != "at_risk"
         and connections[using].features.supports_slicing_ordering_in_compound
     ):
         qs = ticket_list_for_agent(user=user, filters=filters, using=using)
         return _priority_page(qs, filters=filters)
-    if not filters.search and ticket_visibility_q(user) is None:
+    # "At risk" compares with the time of the request: no compiled statement for it.
+    if not filters.search and filters.sla != "at_risk" and ticket_visibility_q(user) is None:
         return _list_page(
             ("agent", _filters_shape(filters)),
             _agent_filter_values(filters, user),
@@ -1141,14 +1162,7 @@ def ticket_page_for_requester(
 
 
 def _at_risk_q(now: datetime) -> Q:
-    """Open, running tickets past their SLA warning moment but not yet breached."""
-    first = Q(
-        first_response_at__isnull=True,
-        first_response_breached_at__isnull=True,
-        first_response_warn_at__lte=now,
-    )
-    resolution = Q(resolution_breached_at__isnull=True, resolution_warn_at__lte=now)
-    return Q(status__in=OPEN_STATUSES, sla_paused_at__isnull=True) & (first | resolution)
+    return sla_at_risk_q(now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1175,7 +1189,7 @@ def agent_dashboard(*, user: Any, now: datetime | None = None) -> AgentDashboard
     scopes: dict[str, tuple[QuerySet[Ticket], list[Any]]] = {
         "my_open": (open_.filter(assignee=user), ["-updated_at", "-id"]),
         "unassigned": (open_.filter(assignee__isnull=True), ["-created_at", "-id"]),
-        "breaching_soon": (base.filter(_at_risk_q(now)), [OrderBy(_next_due()), "id"]),
+        "breaching_soon": (base.filter(_at_risk_q(now)), _ordering("due", few=True)),
         "breached": (open_.filter(_breached_q()), ["-updated_at", "-id"]),
         "resolved_today": (
             base.filter(status__in=(Status.RESOLVED, Status.CLOSED), resolved_at__gte=midnight),

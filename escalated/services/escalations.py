@@ -86,6 +86,7 @@ from escalated.models import (
 )
 from escalated.models.choices import statuses_that_can_become
 from escalated.models.rules import validate_conditions, validate_rule_actions
+from escalated.models.tickets import sla_at_risk_q, sla_breached_q
 from escalated.permissions import is_admin, is_agent
 from escalated.services import sla
 from escalated.services._effects import (
@@ -173,15 +174,7 @@ def _condition_q(condition: dict[str, Any], now: datetime) -> Q:
     if name == "hours_without_first_response":
         return Q(first_response_at__isnull=True, created_at__lte=now - timedelta(hours=value))
     if name == "sla":
-        breached = Q(first_response_breached_at__isnull=False) | Q(
-            resolution_breached_at__isnull=False
-        )
-        if value == "breached":
-            return breached
-        return ~breached & (
-            Q(first_response_warn_at__lte=now, first_response_at__isnull=True)
-            | Q(resolution_warn_at__lte=now)
-        )
+        return sla_breached_q() if value == "breached" else sla_at_risk_q(now)
     if name == "tag":
         tagged = Exists(_TicketTag.objects.filter(ticket_id=OuterRef("pk"), tag_id=value))
         return Q(tagged) if op == "has" else ~Q(tagged)

@@ -467,8 +467,13 @@ def sla_check(
 
 def _due(kind: _Kind, now: datetime) -> Q:
     # Repeat the partial index's own condition, so PostgreSQL can prove the query
-    # implies it and reads only the index range, and the two never drift apart.
-    return _index_condition(kind.index_name) & Q(**{f"{kind.due_field}__lte": now})
+    # implies it and reads only the index range, and the two never drift apart. A
+    # warning index also holds warned tickets (until they breach): the marker filters.
+    return (
+        _index_condition(kind.index_name)
+        & Q(**{f"{kind.due_field}__lte": now})
+        & Q(**{f"{kind.marker}__isnull": True})
+    )
 
 
 def _index_condition(name: str) -> Q:

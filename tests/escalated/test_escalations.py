@@ -154,8 +154,14 @@ def test_sla_at_risk_condition(now):
     f.TicketFactory(first_response_warn_at=past, first_response_at=past)  # already answered
     f.TicketFactory(resolution_warn_at=future)  # not yet
     f.TicketFactory(resolution_warn_at=past, resolution_breached_at=now)  # breached, not at risk
+    warned = f.TicketFactory(first_response_warn_at=past, first_response_warned_at=past)
+    f.TicketFactory(  # the clock is paused while waiting on the customer
+        resolution_warn_at=past, status=Status.WAITING_ON_CUSTOMER, sla_paused_at=past
+    )
 
-    assert matching(now, cond("sla", "is", "at_risk")) == ids(first_response_due, resolution_due)
+    assert matching(now, cond("sla", "is", "at_risk")) == ids(
+        first_response_due, resolution_due, warned
+    )
 
 
 def test_tag_has_and_lacks(now):

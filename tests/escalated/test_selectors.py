@@ -49,7 +49,7 @@ def test_filters_parse_the_query_string():
     filters = ticket_filters_from_query(
         QueryDict(
             "search=+printer+&status=open&priority=high&assignee=me&department=3&tag=4"
-            "&sla_breached=true&sort=due&page=2&per_page=50"
+            "&sla=at_risk&sort=due&page=2&per_page=50"
         )
     )
 
@@ -60,7 +60,7 @@ def test_filters_parse_the_query_string():
         assignee="me",
         department=3,
         tag=4,
-        sla_breached=True,
+        sla="at_risk",
         sort="due",
         page=2,
         per_page=50,
@@ -72,7 +72,7 @@ def test_filters_parse_the_query_string():
     [
         "status=pending&priority=meh&assignee=bob&department=abc&tag=1.5&sort=?&page=-1",
         "page=99999999999999999999999&assignee=99999999999999999999999&per_page=x",
-        "department=0&tag=&sla_breached=2",
+        "department=0&tag=&sla_breached=2&sla=soon",
     ],
 )
 def test_malformed_filters_mean_any(query):
@@ -427,7 +427,9 @@ def test_display_tickets_are_for_display_but_still_whole_on_access(desk):
         *(TicketFilters(sort=sort, per_page=2, page=2) for sort in ("-priority", "priority")),
         TicketFilters(status="open", per_page=3, page=2),
         TicketFilters(priority="medium", assignee="unassigned"),
-        TicketFilters(assignee="me", sla_breached=True),
+        TicketFilters(assignee="me", sla="breached"),
+        TicketFilters(sla="at_risk", sort="-priority"),
+        TicketFilters(sla="at_risk", sort="due", per_page=1, page=2),
         TicketFilters(sort="due", per_page=2, page=3),
         TicketFilters(search="printer", per_page=4, page=2),
     ],
@@ -586,3 +588,81 @@ def test_compiled_rows_equal_the_orms_values(desk):
 
     assert rows == expected
     assert rows[0][1].tzinfo == expected[0][1].tzinfo and rows[0][3] == {"order": 7}
+
+
+# --------------------------------------------------------------------------- SLA lists
+
+
+def _plan(queryset):
+    """The plan of ``queryset`` with sequential scans priced out (as on a large table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Ticket._meta.db_table}")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    return queryset.explain()
+
+
+def _sla_world(now):
+    past, future = now - timedelta(minutes=5), now + timedelta(hours=5)
+    for _ in range(30):  # running clocks, nothing close
+        f.TicketFactory(
+            first_response_warn_at=future,
+            first_response_due_at=future,
+            resolution_warn_at=future,
+            resolution_due_at=future,
+        )
+    return {
+        "first_response": f.TicketFactory(first_response_warn_at=past, resolution_warn_at=future),
+        "resolution": f.TicketFactory(
+            first_response_at=past, first_response_warn_at=past, resolution_warn_at=past
+        ),
+        "breached": f.TicketFactory(first_response_breached_at=past, resolution_warn_at=past),
+        "closed_breached": f.TicketFactory(status="closed", resolution_breached_at=past),
+        "paused": f.TicketFactory(
+            status="waiting_on_customer", sla_paused_at=past, resolution_warn_at=past
+        ),
+    }
+
+
+def test_sla_filters_list_open_tickets_at_risk_or_breached(agent):
+    now = timezone.now()
+    world = _sla_world(now)
+
+    def listed(query):
+        filters = ticket_filters_from_query(QueryDict(query))
+        return set(ticket_list_for_agent(user=agent, filters=filters).values_list("pk", flat=True))
+
+    assert listed("sla=at_risk") == {world["first_response"].pk, world["resolution"].pk}
+    assert listed("sla=breached") == {world["breached"].pk}
+    assert listed("sla_breached=1") == {world["breached"].pk}
+
+
+@on_postgres
+def test_at_risk_reads_the_two_warning_indexes(agent):
+    from escalated.models.tickets import sla_at_risk_q
+
+    _sla_world(timezone.now())
+
+    plan = _plan(Ticket.objects.filter(sla_at_risk_q(timezone.now())).values("pk"))
+
+    assert "esc_ticket_fr_warn_idx" in plan and "esc_ticket_res_warn_idx" in plan, plan
+
+
+@on_postgres
+def test_due_sort_reads_its_index(agent):
+    _sla_world(timezone.now())
+    filters = ticket_filters_from_query(QueryDict("sort=due"))
+
+    plan = _plan(ticket_list_for_agent(user=agent, filters=filters)[:25])
+
+    assert "esc_ticket_due_idx" in plan and "Sort" not in plan.split("Index")[0], plan
+
+
+@on_postgres
+def test_open_breached_count_reads_its_index(agent):
+    from escalated.models.tickets import sla_breached_q
+
+    _sla_world(timezone.now())
+
+    plan = _plan(Ticket.objects.open().filter(sla_breached_q()).order_by("-updated_at")[:5])
+
+    assert "esc_ticket_breached_idx" in plan, plan

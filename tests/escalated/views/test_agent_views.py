@@ -84,7 +84,7 @@ def test_list_shows_every_ticket_with_pickers_and_normalised_filters(agent_ui, a
         "assignee": "",
         "department": "",
         "tag": "",
-        "sla_breached": False,
+        "sla": "",
         "sort": "-created_at",
         "page": 1,
     }
@@ -113,7 +113,9 @@ def test_list_filters(agent_ui, agent):
     assert listed("priority=high") == {mine.pk}
     assert listed(f"department={dept.pk}") == {theirs.pk}
     assert listed(f"tag={tag.pk}") == {nobody.pk}
-    assert listed("sla_breached=1") == {nobody.pk}
+    assert listed("sla=breached") == {nobody.pk}
+    assert listed("sla_breached=1") == {nobody.pk}  # the older spelling
+    assert listed("sla=at_risk") == set()
     assert listed(f"assignee=me&priority=high&department={dept.pk}") == set()
 
 
