@@ -6,7 +6,7 @@ import re
 import zoneinfo
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
 from escalated.conf import MODES, PRIORITIES, app_settings, parse_clock
@@ -117,13 +117,26 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
-    for key in ("AGENT_CHECK", "ADMIN_CHECK"):
+    hooks_ok = True
+    for key in ("AGENT_CHECK", "AGENT_USERS", "ADMIN_CHECK"):
         path = app_settings.get(key)
         if path:
             try:
                 import_string(str(path))
             except ImportError as exc:
+                hooks_ok = False
                 errors.append(_error(f"{key} {path!r} cannot be imported: {exc}", "escalated.E009"))
+    if hooks_ok and app_settings.AGENT_CHECK and not app_settings.AGENT_USERS:
+        errors.append(
+            Warning(
+                "AGENT_CHECK is set without AGENT_USERS: the assignee pickers list the "
+                "default rule's agents that AGENT_CHECK accepts, and miss anyone else.",
+                hint="Set ESCALATED['AGENT_USERS'] to a function returning the queryset of "
+                "the users your AGENT_CHECK accepts.",
+                obj="settings.ESCALATED",
+                id="escalated.W001",
+            )
+        )
 
     threshold = sla.get("WARNING_THRESHOLD_PERCENT")
     if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 99:

@@ -42,6 +42,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "HOSTED_API_URL": "https://cloud.escalated.dev/api/v1",
     "HOSTED_API_KEY": None,
     "AGENT_CHECK": None,
+    "AGENT_USERS": None,
     "ADMIN_CHECK": None,
     "LAYOUT": "escalated/app.html",
 }
@@ -187,6 +188,13 @@ class EscalatedSettings:
     def AGENT_CHECK(self) -> str | None:
         """Dotted path of ``f(user) -> bool`` deciding who is an agent (see ``permissions``)."""
         value = self.get("AGENT_CHECK")
+        return str(value) if value else None
+
+    @property
+    def AGENT_USERS(self) -> str | None:
+        """Dotted path of ``f() -> QuerySet`` of the users ``AGENT_CHECK`` accepts: the
+        assignee pickers list them (see ``permissions.agent_users``)."""
+        value = self.get("AGENT_USERS")
         return str(value) if value else None
 
     @property

@@ -231,6 +231,16 @@ def agent_users_q() -> Q:
     )
 
 
+def agent_users() -> QuerySet[Any]:
+    """The users who may be picked as assignees: ``ESCALATED["AGENT_USERS"]()`` when the
+    host sets it (to go with its ``AGENT_CHECK``), else the default rule's users."""
+    if app_settings.AGENT_USERS:
+        return cast(QuerySet[Any], import_string(app_settings.AGENT_USERS)())
+    from django.contrib.auth import get_user_model
+
+    return cast(QuerySet[Any], get_user_model()._default_manager.filter(agent_users_q()))
+
+
 def ticket_visibility_q(user: Any) -> Q | None:
     """Filter over ``Ticket`` for what ``user`` may see; ``None`` means everything.
 

@@ -35,8 +35,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
+from escalated.conf import app_settings
 from escalated.models import CannedResponse, Department, Macro, Tag, Ticket
-from escalated.permissions import agent_users_q
+from escalated.permissions import agent_users, agent_users_q, is_agent
 from escalated.props import user_display_name
 from escalated.selectors._compiled import param, run
 
@@ -121,6 +122,14 @@ def _tags_part(ticket: Ticket | None) -> QuerySet[Any]:
     return _row(Tag.objects.all(), "tags", a=F("name"), b=F("slug"), c=F("color"), flag=flag)
 
 
+def _host_agents() -> list[Any]:
+    """Agents under a host's own rule (``AGENT_USERS``, else the default rule's users
+    that ``AGENT_CHECK`` accepts), read on their own: their SQL is the host's."""
+    if app_settings.AGENT_USERS:
+        return list(agent_users())
+    return [user for user in agent_users() if is_agent(user)]
+
+
 def _union(wanted: frozenset[str], with_ticket: bool) -> QuerySet[Any]:
     parts: list[QuerySet[Any]] = []
     # The two values that vary between calls are placeholders: the union is compiled
@@ -166,7 +175,8 @@ def pickers_load(
 ) -> Pickers:
     """Load the option lists named in ``kinds`` (one query; none when ``kinds`` is empty).
 
-    - ``agents``: active users of the default agent rule (see ``permissions``);
+    - ``agents``: active users of the default agent rule (see ``permissions``), or
+      ``ESCALATED["AGENT_USERS"]()`` / the users ``AGENT_CHECK`` accepts (one more query);
     - ``departments``: active departments;
     - ``tags``: every tag (and ``ticket_tags`` when ``ticket`` is given);
     - ``canned_responses`` / ``macros``: shared ones and ``user``'s own.
@@ -174,7 +184,11 @@ def pickers_load(
     wanted = frozenset(kinds) & KINDS
     using = router.db_for_read(Ticket)
     result = Pickers()
+    if "agents" in wanted and (app_settings.AGENT_CHECK or app_settings.AGENT_USERS):
+        result.agents = _host_agents()
+        wanted -= {"agents"}
     if not wanted:
+        _sort(result)
         return result
     rows = run(
         _union,

@@ -34,11 +34,23 @@ def test_defaults_pass():
         ({"MODE": "cloud", "HOSTED_API_KEY": ""}, "escalated.E007"),
         ({"TABLE_PREFIX": "my-app "}, "escalated.E008"),
         ({"AGENT_CHECK": "nowhere.is_agent"}, "escalated.E009"),
+        ({"AGENT_CHECK": "tests.escalated.test_selectors.host_is_agent"}, "escalated.W001"),
+        ({"AGENT_USERS": "nowhere.agents"}, "escalated.E009"),
         ({"SLA": {"WARNING_THRESHOLD_PERCENT": 100}}, "escalated.E010"),
     ],
 )
 def test_bad_settings_are_reported_with_an_id(settings, expected):
     assert ids(**settings) == [expected]
+
+
+def test_a_host_agent_rule_with_its_users_passes():
+    assert (
+        ids(
+            AGENT_CHECK="tests.escalated.test_selectors.host_is_agent",
+            AGENT_USERS="tests.escalated.test_selectors.host_agents",
+        )
+        == []
+    )
 
 
 def test_synced_mode_with_key_passes():

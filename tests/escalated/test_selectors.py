@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.http import QueryDict
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -288,6 +289,40 @@ def test_pickers_come_in_one_query_with_the_tickets_tags(agent, ticket_x):
     assert [t.pk for t in pickers.ticket_tags] == [b.pk]
     assert [c.pk for c in pickers.canned_responses] == [mine.pk, shared.pk]
     assert [m.pk for m in pickers.macros] == [macro.pk]
+
+
+def host_is_agent(user):
+    """A host's agent rule for the tests: staff users whose name starts with "desk"."""
+    return user.is_staff and user.username.startswith("desk")
+
+
+def host_agents():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_staff=True, username__startswith="desk")
+
+
+def test_pickers_follow_a_host_agent_rule(agent):
+    desk = f.AgentFactory(username="desk-anna")
+    member = f.UserFactory(username="desk-bob")
+    f.DepartmentFactory().agents.add(member)  # an agent by the default rule only
+
+    with override_settings(ESCALATED={"AGENT_CHECK": f"{__name__}.host_is_agent"}):
+        checked = pickers_load(user=agent, kinds={"agents", "tags"})
+    with (
+        override_settings(
+            ESCALATED={
+                "AGENT_CHECK": f"{__name__}.host_is_agent",
+                "AGENT_USERS": f"{__name__}.host_agents",
+            }
+        ),
+        CaptureQueriesContext(connection) as ctx,
+    ):
+        listed = pickers_load(user=agent, kinds={"agents", "tags"})
+
+    assert [u.pk for u in checked.agents] == [desk.pk]
+    assert [u.pk for u in listed.agents] == [desk.pk]
+    assert len(ctx.captured_queries) == 2  # the host's query, then the other lists
 
 
 def test_pickers_load_only_what_is_asked(agent):
