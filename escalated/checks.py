@@ -9,7 +9,7 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
-from escalated.conf import MODES, PRIORITIES, app_settings, parse_clock
+from escalated.conf import MODES, PRIORITIES, app_settings, parse_clock, parse_rate
 
 _NON_NEGATIVE_INTS = (
     "AUTO_CLOSE_RESOLVED_AFTER_DAYS",
@@ -116,6 +116,11 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "escalated.E008",
             )
         )
+
+    try:
+        parse_rate(app_settings.get("GUEST_RATE_LIMIT"))
+    except ValueError as exc:
+        errors.append(_error(f"GUEST_RATE_LIMIT: {exc}", "escalated.E011", "Or None for no limit."))
 
     hooks_ok = True
     for key in ("AGENT_CHECK", "AGENT_USERS", "ADMIN_CHECK"):

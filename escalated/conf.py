@@ -7,6 +7,7 @@ reported by the system checks in :mod:`escalated.checks`, never by raising here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import time
 from typing import Any, Final
@@ -41,11 +42,36 @@ DEFAULTS: Final[dict[str, Any]] = {
     "WEBHOOK_URL": None,
     "HOSTED_API_URL": "https://cloud.escalated.dev/api/v1",
     "HOSTED_API_KEY": None,
+    "GUEST_RATE_LIMIT": "10/h",
     "AGENT_CHECK": None,
     "AGENT_USERS": None,
     "ADMIN_CHECK": None,
     "LAYOUT": "escalated/app.html",
 }
+
+
+_PERIODS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """``count`` actions per ``seconds`` (parsed from ``"10/h"``)."""
+
+    count: int
+    seconds: int
+
+
+def parse_rate(value: Any) -> Rate | None:
+    """``"<n>/<s|m|h|d>"`` (e.g. ``"10/h"``) -> :class:`Rate`; ``None``/``""`` -> ``None``.
+
+    Raises ``ValueError`` on anything else.
+    """
+    if value in (None, ""):
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*([smhd])\s*", str(value))
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"{value!r} is not a rate like '10/h' (at least 1 per s, m, h or d).")
+    return Rate(count=int(match[1]), seconds=_PERIODS[match[2]])
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +209,16 @@ class EscalatedSettings:
         """API key for Escalated Cloud; required in ``synced`` and ``cloud`` modes."""
         value = self.get("HOSTED_API_KEY")
         return str(value) if value else None
+
+    @property
+    def GUEST_RATE_LIMIT(self) -> Rate | None:
+        """Guest tickets one client address may open per period (default ``"10/h"``;
+        ``None`` turns the limit off). A malformed value (check ``escalated.E011``) keeps
+        the default rather than lifting the limit."""
+        try:
+            return parse_rate(self.get("GUEST_RATE_LIMIT"))
+        except ValueError:
+            return parse_rate(DEFAULTS["GUEST_RATE_LIMIT"])
 
     @property
     def AGENT_CHECK(self) -> str | None:

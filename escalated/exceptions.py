@@ -62,3 +62,14 @@ class NotFound(EscalatedError):
 
     code = "not_found"
     status = 404
+
+
+class Throttled(EscalatedError):
+    """Too many of these actions from one client; ``retry_after`` seconds to wait."""
+
+    code = "throttled"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

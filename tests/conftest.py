@@ -6,6 +6,14 @@ from tests import factories as f
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (Django's cache) do not carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_sla_cache():
     """Each test starts without the default policy a previous test's rollback removed."""
     from escalated.services.sla import sla_cache_clear

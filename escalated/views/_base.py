@@ -47,7 +47,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from inertia import always, location
 
 from escalated.conf import app_settings
-from escalated.exceptions import EscalatedError, NotFound, NotPermitted, ValidationFailed
+from escalated.exceptions import (
+    EscalatedError,
+    NotFound,
+    NotPermitted,
+    Throttled,
+    ValidationFailed,
+)
 from escalated.inertia import EscalatedInertiaResponse, resolved
 from escalated.permissions import is_admin, is_agent
 from escalated.props import (
@@ -254,7 +260,10 @@ def first_messages(errors: Mapping[str, Iterable[str]]) -> dict[str, str]:
 def failed(request: HttpRequest, exc: EscalatedError, *, back: str) -> HttpResponse:
     """The validation round trip (see the module docstring)."""
     if wants_json(request):
-        return JsonResponse(exc.as_dict(), status=exc.status)
+        response = JsonResponse(exc.as_dict(), status=exc.status)
+        if isinstance(exc, Throttled):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     errors: dict[str, Any] = first_messages(exc.errors)
     if errors:
         bag = request.headers.get("X-Inertia-Error-Bag")

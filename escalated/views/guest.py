@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
 
-from escalated.exceptions import NotFound, ValidationFailed
+from escalated import throttle
+from escalated.conf import app_settings
+from escalated.exceptions import NotFound, Throttled, ValidationFailed
 from escalated.models import Attachment, Channel, Ticket
 from escalated.props import guest_attachment_url
 from escalated.selectors.tickets import ticket_get_by_guest_token
@@ -51,9 +53,23 @@ def create(request: HttpRequest) -> HttpResponse:
     methods=("POST",), access="guest", back=lambda request: reverse("escalated:guest.create")
 )
 def store(request: HttpRequest) -> HttpResponse:
-    """Open a guest ticket and go to its secret link."""
+    """Open a guest ticket and go to its secret link.
+
+    At most ``GUEST_RATE_LIMIT`` tickets per client address and period: beyond it the
+    form comes back with the input kept and a message saying when to try again.
+    """
     form = parse_form(request)
     email = form.text("email").strip()
+    client = request.META.get("REMOTE_ADDR") or "unknown"
+    rate = app_settings.GUEST_RATE_LIMIT
+    wait = throttle.blocked("guest_ticket", client, rate)
+    if wait is not None:
+        minutes = -(-wait // 60)
+        raise Throttled(
+            "You have opened several tickets in a short time. Please try again in "
+            f"{minutes} minute{'s' if minutes != 1 else ''}.",
+            retry_after=wait,
+        )
     try:
         ticket = svc.ticket_create(
             actor=None,
@@ -72,6 +88,7 @@ def store(request: HttpRequest) -> HttpResponse:
             errors.setdefault("email", ["Enter your e-mail address."])
         raise ValidationFailed(exc.message, code=exc.code, errors=errors) from exc
     assert ticket.guest_token  # guest tickets always get one
+    throttle.record("guest_ticket", client, rate)
     return done(
         request,
         _show_url(ticket.guest_token),

@@ -36,6 +36,8 @@ def test_defaults_pass():
         ({"AGENT_CHECK": "nowhere.is_agent"}, "escalated.E009"),
         ({"AGENT_CHECK": "tests.escalated.test_selectors.host_is_agent"}, "escalated.W001"),
         ({"AGENT_USERS": "nowhere.agents"}, "escalated.E009"),
+        ({"GUEST_RATE_LIMIT": "10 per hour"}, "escalated.E011"),
+        ({"GUEST_RATE_LIMIT": "0/h"}, "escalated.E011"),
         ({"SLA": {"WARNING_THRESHOLD_PERCENT": 100}}, "escalated.E010"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from escalated.models import Attachment, Reply, SatisfactionRating, Status, Ticket
 from escalated.services import tickets as svc
@@ -47,6 +48,60 @@ def test_store_creates_a_guest_ticket_and_goes_to_its_secret_link(ui):
     assert props["ticket"]["is_guest"] is True
     assert props["ticket"]["guest_name"] == "Gus"
     assert props["ticket"]["guest_email"] == "gus@example.com"
+
+
+def _submit(ui, n, *, address="203.0.113.7"):
+    return ui.post(
+        "/support/guest/",
+        {"name": "Gus", "email": "gus@example.com", "subject": f"Spam {n}", "description": "x"},
+        REMOTE_ADDR=address,
+    )
+
+
+@override_settings(ESCALATED={"GUEST_RATE_LIMIT": "2/h"})
+def test_guest_tickets_per_address_are_limited(ui, time_machine):
+    time_machine.move_to("2026-03-02 10:05:00Z", tick=False)
+    _submit(ui, 1)
+    invalid = ui.post("/support/guest/", {"email": "gus@example.com"}, REMOTE_ADDR="203.0.113.7")
+    _submit(ui, 2)
+    assert Ticket.objects.count() == 2  # the failed submission did not count
+
+    refused = _submit(ui, 3)
+
+    assert_redirect(invalid, "/support/guest/")
+    assert_redirect(refused, "/support/guest/")
+    props = ui.props("/support/guest/")
+    assert props["flash"]["error"] == (
+        "You have opened several tickets in a short time. Please try again in 55 minutes."
+    )
+    assert props["old"]["subject"] == "Spam 3"  # the input is kept
+    assert Ticket.objects.count() == 2
+    _submit(ui, 4, address="198.51.100.1")  # another address
+    assert Ticket.objects.count() == 3
+    time_machine.move_to("2026-03-02 11:00:01Z", tick=False)  # the next window
+    _submit(ui, 5)
+    assert Ticket.objects.count() == 4
+
+
+@override_settings(ESCALATED={"GUEST_RATE_LIMIT": "1/m"})
+def test_a_throttled_json_client_gets_429_with_retry_after(ui):
+    data = {"email": "gus@example.com", "subject": "Hi", "description": "x"}
+    ui.client.post("/support/guest/", data, headers={"accept": "application/json"})
+
+    response = ui.client.post("/support/guest/", data, headers={"accept": "application/json"})
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert Ticket.objects.count() == 1
+
+
+@override_settings(ESCALATED={"GUEST_RATE_LIMIT": None})
+def test_no_guest_limit_when_turned_off(ui):
+    for n in range(12):
+        _submit(ui, n)
+
+    assert Ticket.objects.count() == 12
 
 
 def test_store_reports_every_missing_field_under_the_forms_names(ui):
