@@ -7,19 +7,19 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from escalated.models import BusinessSchedule, Holiday, SlaPolicy
-from escalated.services.sla import sla_cache_clear
+from escalated.models import BusinessSchedule, Department, Holiday, SlaPolicy
+from escalated.services._config import config_cache_clear
 
 
-def _sla_config_changed(**kwargs: Any) -> None:
+def _config_changed(**kwargs: Any) -> None:
     # Clear now (this process reads its own writes) and again after commit, so a read
     # made between the save and the commit cannot keep the old state cached.
-    sla_cache_clear()
-    transaction.on_commit(sla_cache_clear)
+    config_cache_clear()
+    transaction.on_commit(config_cache_clear)
 
 
 def connect() -> None:
-    for model in (SlaPolicy, BusinessSchedule, Holiday):
-        uid = f"escalated.sla_cache.{model.__name__}"
-        post_save.connect(_sla_config_changed, sender=model, dispatch_uid=uid + ".save")
-        post_delete.connect(_sla_config_changed, sender=model, dispatch_uid=uid + ".delete")
+    for model in (SlaPolicy, BusinessSchedule, Holiday, Department):
+        uid = f"escalated.config_cache.{model.__name__}"
+        post_save.connect(_config_changed, sender=model, dispatch_uid=uid + ".save")
+        post_delete.connect(_config_changed, sender=model, dispatch_uid=uid + ".delete")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,6 +37,8 @@ from escalated.models import (
     SlaPolicy,
     Ticket,
 )
+from escalated.services._config import CONFIG_CACHE_SECONDS, config_cache_clear
+from escalated.services._config import cached as _cached
 from escalated.services._effects import record_activities_for, send_many_after_commit
 
 logger = logging.getLogger(__name__)
@@ -85,27 +86,14 @@ class SlaCheckResult:
 # --- deadlines ---------------------------------------------------------------------
 
 
-#: How long a process reuses the default policy and the schedules it has read. Saving
-#: or deleting a policy, schedule or holiday clears the cache of the process that did
-#: it at once; other processes (other web workers) see the change within this time.
-SLA_CACHE_SECONDS: Final = 30.0
-
-_cache: dict[object, tuple[float, object]] = {}
-
-
-def _cached(key: object, load: Callable[[], object]) -> object:
-    hit = _cache.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    value = load()
-    _cache[key] = (now + SLA_CACHE_SECONDS, value)
-    return value
+#: How long a process reuses the default policy and the schedules it has read (see
+#: ``escalated.services._config``).
+SLA_CACHE_SECONDS: Final = CONFIG_CACHE_SECONDS
 
 
 def sla_cache_clear(**kwargs: object) -> None:
     """Forget the cached default policy and schedules (a signal receiver, too)."""
-    _cache.clear()
+    config_cache_clear()
 
 
 def sla_policy_default() -> SlaPolicy | None:

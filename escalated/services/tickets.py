@@ -13,14 +13,16 @@ Who may do what:
 
 from __future__ import annotations
 
+import copy
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from escalated import signals
@@ -43,6 +45,8 @@ from escalated.models import (
 )
 from escalated.permissions import is_agent
 from escalated.services import sla
+from escalated.services._config import cached as config_cached
+from escalated.services._config import config_cache_clear
 from escalated.services._effects import record_activity, ref, send_after_commit
 from escalated.services.attachments import attachments_store, attachments_validate
 from escalated.services.contacts import contact_for_user, contact_get_or_create
@@ -102,17 +106,57 @@ def _clean_priority(value: str | None) -> str:
     return priority
 
 
-def _clean_department(value: Department | int | None) -> Department | None:
+def _clean_department(value: Department | int | None, *, cached: bool = False) -> Department | None:
+    """The active department ``value`` names (an instance or an id).
+
+    ``cached``: look the id up in the per-process cache of active departments (ticket
+    creation); a department deleted meanwhile then fails at commit, see ``ticket_create``.
+    """
     if value is None:
         return None
     if isinstance(value, Department):
         if not value.is_active:
             raise ValidationFailed.field("department", "This department is not active.")
         return value
-    department = Department.objects.filter(pk=value, is_active=True).first()
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        pk = 0
+    if cached:
+        department = _active_departments().get(pk)
+        # the cached instance is shared: hand out a copy
+        department = copy.copy(department) if department is not None else None
+    else:
+        department = Department.objects.filter(pk=pk, is_active=True).first() if pk > 0 else None
     if department is None:
         raise ValidationFailed.field("department", f"Unknown department {value!r}.")
     return department
+
+
+@contextmanager
+def _deleted_department_is_a_field_error(value: Department | int | None) -> Iterator[None]:
+    """Around a write that used :func:`_clean_department` with ``cached=True``: a
+    department deleted since this process cached the list fails the foreign key at
+    commit; re-check it uncached so the caller gets a field error, not a 500."""
+    try:
+        yield
+    except IntegrityError:
+        if value is None or isinstance(value, Department):
+            raise
+        config_cache_clear()
+        _clean_department(value)
+        raise
+
+
+def _active_departments() -> dict[int, Department]:
+    """Active departments by id, from the per-process configuration cache (tickets are
+    created far more often than departments change; see ``services._config``)."""
+    departments = config_cached(
+        "active_departments",
+        lambda: {d.pk: d for d in Department.objects.filter(is_active=True).order_by()},
+    )
+    assert isinstance(departments, dict)
+    return departments
 
 
 def _clean_tags(values: Iterable[Tag | int]) -> list[Tag]:
@@ -196,13 +240,13 @@ def ticket_create(
     if errors:
         raise ValidationFailed("The ticket is not valid.", errors=errors)
     attachments_validate(attachments)
-    department_obj = _clean_department(department)
+    department_obj = _clean_department(department, cached=True)
     tag_objs = _clean_tags(tags)
     if metadata is not None and not isinstance(metadata, dict):
         raise ValidationFailed.field("metadata", "Metadata must be an object.")
 
     actor_is_agent = actor is not None and is_agent(actor)
-    with transaction.atomic():
+    with _deleted_department_is_a_field_error(department), transaction.atomic():
         if requester is None:
             if actor is not None and not actor_is_agent and channel != Channel.GUEST:
                 requester = contact_for_user(user=actor)

@@ -4,7 +4,9 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from escalated.exceptions import ValidationFailed
 from escalated.models import Attachment, Contact, Ticket, TicketActivity
@@ -118,6 +120,47 @@ def test_inactive_department_is_rejected(agent):
         ticket_create(
             actor=agent, subject="S", description="D", requester_email="a@b.co", department=dept.pk
         )
+
+
+def test_departments_are_cached_and_edits_seen_at_once(agent):
+    sales, support = f.DepartmentFactory(name="Sales"), f.DepartmentFactory(name="Support")
+    contact = f.ContactFactory()
+
+    def create(dept):
+        return ticket_create(
+            actor=agent, subject="S", description="D", requester=contact, department=dept.pk
+        )
+
+    assert create(sales).department == sales
+    with CaptureQueriesContext(connection) as captured:
+        ticket = create(support)
+    assert ticket.department == support and ticket.department.name == "Support"
+    assert not [q for q in captured.captured_queries if "departments" in q["sql"]]
+    # Deactivating (through the model, as the admin pages do) clears this process's cache.
+    support.is_active = False
+    support.save()
+    with pytest.raises(ValidationFailed) as exc:
+        create(support)
+    assert "department" in exc.value.errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_department_deleted_by_another_process_is_a_field_error(agent):
+    dept = f.DepartmentFactory()
+    contact = f.ContactFactory()
+    ticket_create(actor=agent, subject="S", description="D", requester=contact, department=dept.pk)
+    # another process deletes it: this process's cache does not hear of it
+    Ticket.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {dept._meta.db_table} WHERE id = %s", [dept.pk])
+
+    with pytest.raises(ValidationFailed) as exc:
+        ticket_create(
+            actor=agent, subject="S", description="D", requester=contact, department=dept.pk
+        )
+
+    assert "department" in exc.value.errors
+    assert Ticket.objects.count() == 0 and TicketActivity.objects.count() == 0
 
 
 def test_create_with_tags_sends_tag_added(agent, signal_log, django_capture_on_commit_callbacks):

@@ -1,0 +1,33 @@
+"""Desk configuration read on hot paths (ticket creation), cached per process.
+
+The default SLA policy, schedules and active departments change rarely and are read
+on every new ticket. Saving or deleting one of them clears the cache of the process
+that did it at once (``escalated.receivers``); other processes (other web workers)
+see the change within ``CONFIG_CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Final
+
+CONFIG_CACHE_SECONDS: Final = 30.0
+
+_cache: dict[object, tuple[float, object]] = {}
+
+
+def cached(key: object, load: Callable[[], object]) -> object:
+    """``load()``'s value under ``key``, read again at most every ``CONFIG_CACHE_SECONDS``."""
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    _cache[key] = (now + CONFIG_CACHE_SECONDS, value)
+    return value
+
+
+def config_cache_clear(**kwargs: object) -> None:
+    """Forget everything cached here (a signal receiver, too)."""
+    _cache.clear()
