@@ -5,9 +5,19 @@
  * Query parameters (all optional; a missing one means "any"):
  *   search=<text>  status=<Status>  priority=<Priority>
  *   assignee=me|unassigned|<user id>  department=<id>  tag=<id>
- *   sla_breached=1  sort=<TicketSort, default -created_at>  page=<n ≥ 2>
+ *   sla=breached|at_risk  sort=<TicketSort, default -created_at>  page=<n ≥ 2>
+ *
+ * The older `sla_breached=1` (or true/yes/on) is still read, as `sla=breached`; it is
+ * never written.
  */
-import { DEFAULT_SORT, SORTS, type TicketFilterState, type TicketSort } from '@/types/filters'
+import {
+  DEFAULT_SORT,
+  SLA_FILTERS,
+  SORTS,
+  type SlaFilter,
+  type TicketFilterState,
+  type TicketSort,
+} from '@/types/filters'
 import { isPriority, isStatus } from './labels'
 
 export type QueryInput = string | URLSearchParams | Record<string, unknown>
@@ -20,7 +30,7 @@ export function defaultFilters(): TicketFilterState {
     assignee: '',
     department: '',
     tag: '',
-    sla_breached: false,
+    sla: '',
     sort: DEFAULT_SORT,
     page: 1,
   }
@@ -46,6 +56,13 @@ function toParams(input: QueryInput): URLSearchParams {
   return params
 }
 
+export function isSlaFilter(value: unknown): value is SlaFilter {
+  return (SLA_FILTERS as readonly unknown[]).includes(value)
+}
+
+/** Spellings of "yes" for the legacy `sla_breached` flag (the server's own list). */
+const LEGACY_TRUE = new Set(['1', 'true', 'yes', 'on'])
+
 /** Parse a query (string, URL, URLSearchParams or object); unknown or bad values fall back to "any". */
 export function filtersFromQuery(input: QueryInput): TicketFilterState {
   const params = toParams(input)
@@ -66,8 +83,10 @@ export function filtersFromQuery(input: QueryInput): TicketFilterState {
   state.department = positiveInt(params.get('department')) ?? ''
   state.tag = positiveInt(params.get('tag')) ?? ''
 
-  const breached = (params.get('sla_breached') ?? '').toLowerCase()
-  state.sla_breached = breached === '1' || breached === 'true' || breached === 'yes'
+  const sla = (params.get('sla') ?? '').trim()
+  if (isSlaFilter(sla)) state.sla = sla
+  else if (LEGACY_TRUE.has((params.get('sla_breached') ?? '').trim().toLowerCase()))
+    state.sla = 'breached'
 
   const sort = params.get('sort')
   if (sort && (SORTS as readonly string[]).includes(sort)) state.sort = sort as TicketSort
@@ -86,7 +105,7 @@ export function filtersToQuery(state: TicketFilterState): Record<string, string>
   if (state.assignee !== '') query.assignee = String(state.assignee)
   if (state.department !== '') query.department = String(state.department)
   if (state.tag !== '') query.tag = String(state.tag)
-  if (state.sla_breached) query.sla_breached = '1'
+  if (state.sla) query.sla = state.sla
   if (state.sort !== DEFAULT_SORT) query.sort = state.sort
   if (state.page > 1) query.page = String(state.page)
   return query
@@ -120,7 +139,7 @@ export function activeFilterCount(state: TicketFilterState): number {
     state.assignee !== '',
     state.department !== '',
     state.tag !== '',
-    state.sla_breached,
+    state.sla !== '',
   ].filter(Boolean).length
 }
 

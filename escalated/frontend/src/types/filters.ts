@@ -16,6 +16,13 @@ export type TicketSort = (typeof SORTS)[number]
 export const DEFAULT_SORT: TicketSort = '-created_at'
 
 /**
+ * The SLA filter: `breached` = open tickets past an SLA target; `at_risk` = open,
+ * running tickets past their SLA warning moment but not yet breached.
+ */
+export const SLA_FILTERS = ['breached', 'at_risk'] as const
+export type SlaFilter = (typeof SLA_FILTERS)[number]
+
+/**
  * The agent ticket list's filters; their URL query form is produced by
  * lib/filters.ts (`filtersToQuery` / `filtersFromQuery`). Empty string = "any".
  */
@@ -26,7 +33,7 @@ export interface TicketFilterState {
   assignee: AssigneeFilter
   department: number | ''
   tag: number | ''
-  sla_breached: boolean
+  sla: SlaFilter | ''
   sort: TicketSort
   page: number
   /** Echoed by the server only when not its default page size. */

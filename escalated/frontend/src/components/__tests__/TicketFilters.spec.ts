@@ -30,12 +30,10 @@ describe('TicketFilters', () => {
   })
 
   it('prefers the filters the server sends', () => {
-    const wrapper = mountFilters({ filters: { assignee: 'me', tag: 21, sla_breached: true } })
+    const wrapper = mountFilters({ filters: { assignee: 'me', tag: 21, sla: 'at_risk' } })
     expect((wrapper.get('select[name="assignee"]').element as HTMLSelectElement).value).toBe('me')
     expect((wrapper.get('select[name="tag"]').element as HTMLSelectElement).value).toBe('21')
-    expect((wrapper.get('input[name="sla_breached"]').element as HTMLInputElement).checked).toBe(
-      true,
-    )
+    expect((wrapper.get('select[name="sla"]').element as HTMLSelectElement).value).toBe('at_risk')
   })
 
   it('visits the list with the query and back on page 1 when a select changes', async () => {
@@ -64,19 +62,42 @@ describe('TicketFilters', () => {
     expect(get.mock.lastCall?.[1]).toEqual({ status: 'open', assignee: '2' })
   })
 
-  it('sends department, tag, SLA breached and sort', async () => {
+  it('sends department, tag, SLA and sort', async () => {
     const wrapper = mountFilters()
     await wrapper.get('select[name="department"]').setValue('11')
     await wrapper.get('select[name="tag"]').setValue('20')
-    await wrapper.get('input[name="sla_breached"]').setValue(true)
+    await wrapper.get('select[name="sla"]').setValue('breached')
     await wrapper.get('select[name="sort"]').setValue('due')
     expect(get.mock.lastCall?.[1]).toEqual({
       status: 'open',
       department: '11',
       tag: '20',
-      sla_breached: '1',
+      sla: 'breached',
       sort: 'due',
     })
+  })
+
+  it('offers Any, Breached and At risk as the SLA filter, labelled "SLA"', async () => {
+    const wrapper = mountFilters()
+    const select = wrapper.get('select[name="sla"]')
+    expect(wrapper.get(`label[for="${select.attributes('id')}"]`).text()).toBe('SLA')
+    expect(select.findAll('option').map((o) => [o.attributes('value'), o.text()])).toEqual([
+      ['', 'Any'],
+      ['breached', 'Breached'],
+      ['at_risk', 'At risk'],
+    ])
+    expect(wrapper.find('input[type="checkbox"]').exists()).toBe(false)
+
+    await select.setValue('at_risk')
+    expect(get.mock.lastCall?.[1]).toEqual({ status: 'open', sla: 'at_risk' })
+    await select.setValue('')
+    expect(get.mock.lastCall?.[1]).toEqual({ status: 'open' })
+  })
+
+  it('reads the legacy sla_breached=1 in the page URL as "Breached"', () => {
+    setPage({ url: '/support/agent/tickets/?sla_breached=1' })
+    const wrapper = mountFilters()
+    expect((wrapper.get('select[name="sla"]').element as HTMLSelectElement).value).toBe('breached')
   })
 
   it('debounces typing in the search box', async () => {

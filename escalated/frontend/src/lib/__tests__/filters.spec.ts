@@ -24,7 +24,7 @@ describe('filtersToQuery', () => {
       assignee: 'unassigned',
       department: 10,
       tag: 20,
-      sla_breached: true,
+      sla: 'at_risk',
       sort: 'due',
       page: 3,
     })
@@ -35,7 +35,7 @@ describe('filtersToQuery', () => {
       assignee: 'unassigned',
       department: '10',
       tag: '20',
-      sla_breached: '1',
+      sla: 'at_risk',
       sort: 'due',
       page: '3',
     })
@@ -43,6 +43,14 @@ describe('filtersToQuery', () => {
 
   it('writes an agent id as the assignee', () => {
     expect(filtersToQuery({ ...defaultFilters(), assignee: 42 })).toEqual({ assignee: '42' })
+  })
+
+  it('writes the SLA filter as sla=<value>, never the legacy sla_breached', () => {
+    expect(filtersToQueryString({ ...defaultFilters(), sla: 'breached' })).toBe('?sla=breached')
+    expect(filtersToQueryString({ ...defaultFilters(), sla: 'at_risk', sort: 'due' })).toBe(
+      '?sla=at_risk&sort=due',
+    )
+    expect(filtersToQuery({ ...defaultFilters(), sla: '' })).toEqual({})
   })
 })
 
@@ -54,11 +62,18 @@ describe('filtersFromQuery', () => {
       status: 'waiting_on_customer' as const,
       assignee: 'me' as const,
       tag: 21,
-      sla_breached: true,
+      sla: 'breached' as const,
       sort: '-priority' as const,
       page: 2,
     }
     expect(filtersFromQuery(filtersToQueryString(state))).toEqual(state)
+  })
+
+  it('round-trips every SLA filter value, "any" included', () => {
+    for (const sla of ['', 'breached', 'at_risk'] as const) {
+      const state = { ...defaultFilters(), sla }
+      expect(filtersFromQuery(filtersToQueryString(state))).toEqual(state)
+    }
   })
 
   it('reads a full URL, URLSearchParams or an object', () => {
@@ -72,15 +87,35 @@ describe('filtersFromQuery', () => {
 
   it('falls back to "any" for unknown or malformed values', () => {
     const state = filtersFromQuery(
-      '?status=pending&priority=meh&assignee=-3&department=abc&tag=0&sort=random&page=0&sla_breached=maybe',
+      '?status=pending&priority=meh&assignee=-3&department=abc&tag=0&sort=random&page=0&sla=late&sla_breached=maybe',
     )
     expect(state).toEqual(defaultFilters())
   })
 
-  it('accepts the usual spellings of true for sla_breached', () => {
-    for (const value of ['1', 'true', 'TRUE', 'yes']) {
-      expect(filtersFromQuery(`?sla_breached=${value}`).sla_breached).toBe(true)
+  it('reads sla=breached and sla=at_risk', () => {
+    expect(filtersFromQuery('?sla=breached').sla).toBe('breached')
+    expect(filtersFromQuery('?sla=at_risk').sla).toBe('at_risk')
+    expect(filtersFromQuery('?sla=AT_RISK').sla).toBe('')
+  })
+
+  it('reads the legacy sla_breached flag as sla=breached', () => {
+    for (const value of ['1', 'true', 'TRUE', 'yes', 'on']) {
+      expect(filtersFromQuery(`?sla_breached=${value}`).sla).toBe('breached')
     }
+    for (const value of ['0', 'false', 'no', '']) {
+      expect(filtersFromQuery(`?sla_breached=${value}`).sla).toBe('')
+    }
+    // Rewritten in the new form on the way out.
+    expect(filtersToQuery(filtersFromQuery('?sla_breached=1&status=open'))).toEqual({
+      status: 'open',
+      sla: 'breached',
+    })
+  })
+
+  it('lets an explicit sla value win over the legacy flag', () => {
+    expect(filtersFromQuery('?sla=at_risk&sla_breached=1').sla).toBe('at_risk')
+    // An unknown sla value is "any", and the legacy flag still counts.
+    expect(filtersFromQuery('?sla=late&sla_breached=1').sla).toBe('breached')
   })
 })
 
@@ -105,7 +140,7 @@ describe('activeFilterCount', () => {
   it('counts narrowing filters but not sort or page', () => {
     expect(activeFilterCount({ ...defaultFilters(), sort: 'due', page: 4 })).toBe(0)
     expect(
-      activeFilterCount({ ...defaultFilters(), search: 'x', assignee: 'me', sla_breached: true }),
+      activeFilterCount({ ...defaultFilters(), search: 'x', assignee: 'me', sla: 'at_risk' }),
     ).toBe(3)
   })
 })

@@ -210,4 +210,37 @@ describe('Agent dashboard', () => {
       'No open ticket has breached its SLA.',
     )
   })
+
+  it('links the SLA counts and lists to the matching SLA filter', () => {
+    const many = (n: number) =>
+      Array.from({ length: n }, (_, i) => ticket({ id: 100 + i, reference: `ESC-0${100 + i}` }))
+    const wrapper = mount(Dashboard, {
+      props: {
+        counts: { my_open: 0, unassigned: 0, breaching_soon: 9, breached: 4, resolved_today: 0 },
+        my_open: [],
+        unassigned: [],
+        breaching_soon: many(2),
+        breached: many(1),
+        resolved_today: [],
+        sla_warning_percent: 80,
+      },
+    })
+    const counts = wrapper.get('ul[aria-label="Counts"]')
+    const countHref = (title: string) =>
+      counts
+        .findAll('a')
+        .find((a) => a.text().startsWith(title))!
+        .attributes('href')
+    expect(countHref('Breaching soon')).toBe('/support/agent/tickets/?sla=at_risk&sort=due')
+    expect(countHref('SLA breached')).toBe('/support/agent/tickets/?sla=breached')
+
+    const viewAll = (name: string) =>
+      wrapper
+        .get(`section[aria-labelledby="list-${name}"]`)
+        .findAll('a')
+        .find((a) => a.text().startsWith('View all'))!
+        .attributes('href')
+    expect(viewAll('breaching_soon')).toBe('/support/agent/tickets/?sla=at_risk&sort=due')
+    expect(viewAll('breached')).toBe('/support/agent/tickets/?sla=breached')
+  })
 })
