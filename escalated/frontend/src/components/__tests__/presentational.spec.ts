@@ -9,6 +9,7 @@ import type { FormFieldControlAttrs } from '@/types/ui'
 import AppLayout from '../../layouts/AppLayout.vue'
 import ActivityTimeline from '../ActivityTimeline.vue'
 import BulkActionBar from '../BulkActionBar.vue'
+import DataTable from '../DataTable.vue'
 import EmptyState from '../EmptyState.vue'
 import FlashMessages from '../FlashMessages.vue'
 import FormField from '../FormField.vue'
@@ -61,6 +62,40 @@ describe('badges', () => {
     expect(mount(PriorityBadge, { props: { priority: 'critical' } }).text()).toBe(
       'Priority: Critical',
     )
+  })
+})
+
+describe('DataTable', () => {
+  const slots = {
+    head: '<tr><th scope="col">Name</th></tr>',
+    default: '<tr><td>Ada</td></tr>',
+  }
+
+  it('names the table by its caption and keeps header scopes', () => {
+    const wrapper = mount(DataTable, { props: { caption: 'People' }, slots })
+    expect(wrapper.get('caption').text()).toBe('People')
+    expect(wrapper.get('thead th').attributes('scope')).toBe('col')
+    expect(wrapper.get('tbody td').text()).toBe('Ada')
+  })
+
+  it('contains its sr-only texts in the scroll box instead of widening the page', () => {
+    // An absolutely positioned descendant (Tailwind's sr-only) escapes an overflow box
+    // that is not its containing block, and then widens the whole page on a phone.
+    const wrapper = mount(DataTable, { props: { caption: 'People' }, slots })
+    expect(wrapper.classes()).toEqual(expect.arrayContaining(['relative', 'overflow-x-auto']))
+  })
+
+  it('pads cells everywhere, or only from sm up when stacked', () => {
+    const plain = mount(DataTable, { props: { caption: 'People' }, slots }).get('table')
+    expect(plain.classes()).toContain('[&_td]:px-3')
+    expect(plain.classes()).not.toContain('max-sm:block')
+
+    const stacked = mount(DataTable, { props: { caption: 'People', stacked: true }, slots })
+    const table = stacked.get('table')
+    expect(table.classes()).toEqual(
+      expect.arrayContaining(['max-sm:block', 'max-sm:[&>tbody]:block', 'sm:[&_td]:px-4']),
+    )
+    expect(table.classes()).not.toContain('[&_td]:px-3')
   })
 })
 

@@ -174,6 +174,37 @@ describe('Agent ticket list', () => {
     )
   })
 
+  it('stacks the rows as cards on phones, with a visible "Select all"', () => {
+    const wrapper = mount(TicketIndex, {
+      props: indexProps({
+        tickets: {
+          data: [ticket({ assigned_to: agents[0]! }), ticket({ id: 43, is_open: false })],
+          total: 2,
+          per_page: 25,
+          current_page: 1,
+          last_page: 1,
+        },
+      }),
+    })
+    expect(wrapper.findComponent({ name: 'DataTable' }).props('stacked')).toBe(true)
+    const selectAll = wrapper.get('input[aria-label="Select all tickets on this page"]')
+    // The visible words start the accessible name (WCAG 2.5.3, label in name).
+    expect(selectAll.element.closest('label')!.textContent!.trim()).toBe('Select all')
+    // Header cells other than the checkbox give way below sm (sorting: the filter).
+    const hiddenOnPhones = wrapper
+      .findAll('thead th')
+      .filter((th) => th.classes().some((c) => c === 'max-sm:hidden' || c === 'hidden'))
+    expect(hiddenOnPhones).toHaveLength(7)
+
+    const [open, closed] = wrapper.findAll('tbody tr')
+    // The assignee cell is shown on phones, with its own label.
+    const assignee = open!.findAll('td')[5]!
+    expect(assignee.classes()).toContain('max-sm:block')
+    expect(assignee.text()).toBe('Assignee: Ada')
+    // A closed ticket has no SLA clock: its dash column disappears on phones.
+    expect(closed!.findAll('td')[4]!.classes()).toContain('max-sm:hidden')
+  })
+
   it('says when the filters match nothing', () => {
     const wrapper = mount(TicketIndex, {
       props: indexProps({
