@@ -96,7 +96,7 @@ def run(
     """
     connection = connections[using]
     statement = _compile(build, shape, using, connection.vendor)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         if connection.vendor == "postgresql":
             _fast_timestamps(connection, cursor)
         cursor.execute(statement.sql, statement.bind(values))
@@ -120,6 +120,49 @@ def run(
             values_[position] = value
         converted.append(tuple(values_))
     return converted
+
+
+def _cursor(connection: Any) -> Any:
+    """A cursor for a compiled statement: on PostgreSQL with psycopg 3, one that runs
+    it as a server-side prepared statement (see :func:`_preparing_cursor_class`).
+
+    A page's statements join several tables: planning them took longer than running
+    them (1.2 ms against 0.4 ms for a list page). Prepared once per connection, they
+    are planned once. Skipped where prepared statements do not survive: with
+    ``DISABLE_SERVER_SIDE_CURSORS`` set (what Django asks for behind a transaction
+    pooler such as PgBouncer) and on psycopg 2. The cursor is Django's own wrapper, so
+    query logging, counting and execute wrappers see these statements as any other.
+    """
+    cursor_class = _preparing_cursor_class() if connection.vendor == "postgresql" else None
+    if cursor_class is None or connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        if connection.settings_dict["OPTIONS"].get("server_side_binding"):
+            return connection.cursor()  # the host binds on the server and chose not to prepare
+        # Django turns psycopg's prepared statements off by default, while its cursors
+        # bind on the client, which never prepares: turning them on here changes
+        # nothing for other queries.
+        raw.prepare_threshold = 5
+    return connection._prepare_cursor(cursor_class(raw))
+
+
+@functools.cache
+def _preparing_cursor_class() -> Any:
+    try:
+        from django.db.backends.postgresql.base import ServerBindingCursor
+    except ImportError:  # psycopg 2
+        return None
+
+    class PreparingCursor(ServerBindingCursor):
+        """Binds parameters on the server and prepares every statement it runs."""
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            return super().execute(query, params, **kwargs)  # type: ignore[misc]
+
+    return PreparingCursor
 
 
 @functools.cache

@@ -701,3 +701,42 @@ def test_open_breached_count_reads_its_index(agent):
     plan = _plan(Ticket.objects.open().filter(sla_breached_q()).order_by("-updated_at")[:5])
 
     assert "esc_ticket_breached_idx" in plan, plan
+
+
+# --------------------------------------------------------------------------- prepared
+
+
+def _prepared_count():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+@on_postgres
+def test_page_statements_are_prepared_and_still_logged(agent):
+    from escalated.selectors.tickets import ticket_page_for_agent
+
+    svc.ticket_create(actor=agent, subject="S", description="D", requester_email="a@b.co")
+    filters = TicketFilters(priority="medium", per_page=11)  # a shape no other test runs
+    before = _prepared_count()
+
+    with CaptureQueriesContext(connection) as ctx:
+        first = ticket_page_for_agent(user=agent, filters=filters)
+        again = ticket_page_for_agent(user=agent, filters=filters)
+
+    assert [t.pk for t in first.items] == [t.pk for t in again.items] and first.total == 1
+    assert _prepared_count() > before
+    assert len(ctx.captured_queries) == 4  # rows, then tags and attachments; twice
+
+
+@on_postgres
+def test_no_prepared_statements_behind_a_transaction_pooler(agent, monkeypatch):
+    from escalated.selectors.tickets import ticket_page_for_agent
+
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    filters = TicketFilters(priority="low", per_page=13)  # a shape no other test runs
+    before = _prepared_count()
+
+    page = ticket_page_for_agent(user=agent, filters=filters)
+
+    assert page.total == 0 and _prepared_count() == before
