@@ -40,6 +40,7 @@ from escalated.models import (
 from escalated.services._config import CONFIG_CACHE_SECONDS, config_cache_clear
 from escalated.services._config import cached as _cached
 from escalated.services._effects import record_activities_for, send_many_after_commit
+from escalated.timestamps import fast_timestamps
 
 logger = logging.getLogger(__name__)
 
@@ -531,10 +532,11 @@ def _mark_batch(kind: _Kind, now: datetime, rows: Sequence[tuple[int, datetime]]
         created_at=now,
     )
     # Receivers notify people: load whom they will write to along with the tickets.
-    tickets = Ticket.objects.filter(pk__in=ids).select_related("requester", "assignee")
-    send_many_after_commit(
-        kind.signal, tickets.order_by("pk"), user=None, breach_type=kind.breach_type.value
-    )
+    with fast_timestamps(Ticket.objects.db):
+        tickets = list(
+            Ticket.objects.filter(pk__in=ids).select_related("requester", "assignee").order_by("pk")
+        )
+    send_many_after_commit(kind.signal, tickets, user=None, breach_type=kind.breach_type.value)
     return ids
 
 
