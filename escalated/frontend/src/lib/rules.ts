@@ -140,6 +140,41 @@ export function actionTypesFor(mode: BuilderMode): MacroActionType[] {
   return mode === 'macro' ? MACRO_ACTION_TYPES : RULE_ACTION_TYPES
 }
 
+/* ---------- choices of the builder's selects ---------- */
+
+export interface ChoiceOption {
+  value: string
+  label: string
+}
+
+/** The "Field" select: every condition field. */
+export const CONDITION_FIELD_OPTIONS: ChoiceOption[] = CONDITION_FIELD_NAMES.map((field) => ({
+  value: field,
+  label: CONDITION_FIELDS[field].label,
+}))
+
+/** The "Operator" select: the operators of one field, in the server's order. */
+export function operatorOptions(field: ConditionField): ChoiceOption[] {
+  return Object.entries(CONDITION_FIELDS[field]?.operators ?? {}).map(([value, spec]) => ({
+    value,
+    label: spec.label,
+  }))
+}
+
+/** The "Action" select: the action types of a rule or of a macro. */
+export function actionTypeOptions(mode: BuilderMode): ChoiceOption[] {
+  return actionTypesFor(mode).map((type) => ({ value: type, label: ACTION_TYPES[type].label }))
+}
+
+/** A yes/no value's select, worded by the operator ("Assigned to someone" / "Unassigned"). */
+export function booleanOptions(spec: OperatorSpec | undefined): ChoiceOption[] {
+  const [yes, no] = spec?.booleanLabels ?? ['Yes', 'No']
+  return [
+    { value: 'true', label: yes },
+    { value: 'false', label: no },
+  ]
+}
+
 /* ---------- defaults ---------- */
 
 export function operatorSpec(field: ConditionField, operator: string): OperatorSpec | undefined {

@@ -43,6 +43,65 @@ describe('RuleBuilder', () => {
     wrapper.unmount()
   })
 
+  it('adds an action row and focuses its type; removing a row focuses the add button', async () => {
+    const wrapper = mountBuilder({
+      conditions: [{ field: 'sla', operator: 'is', value: 'breached' }],
+      actions: [],
+    })
+    await buttonByText(wrapper, 'Add action').trigger('click')
+    await flushPromises()
+    expect(model(wrapper).actions).toEqual([{ type: 'escalate', value: null }])
+    expect(document.activeElement).toBe(wrapper.get('[data-testid="action-type"]').element)
+
+    await wrapper.get('button[aria-label="Remove action 1"]').trigger('click')
+    await flushPromises()
+    expect(model(wrapper).actions).toEqual([])
+    expect(document.activeElement).toBe(buttonByText(wrapper, 'Add action').element)
+
+    await wrapper.get('button[aria-label="Remove condition 1"]').trigger('click')
+    await flushPromises()
+    expect(document.activeElement).toBe(buttonByText(wrapper, 'Add condition').element)
+    wrapper.unmount()
+  })
+
+  it('numbers the rows for assistive technology', () => {
+    const wrapper = mountBuilder({
+      conditions: [
+        { field: 'sla', operator: 'is', value: 'breached' },
+        { field: 'assigned', operator: 'is', value: false },
+      ],
+      actions: [{ type: 'escalate', value: null }],
+    })
+    expect(wrapper.findAll('li').map((li) => li.attributes('aria-label'))).toEqual([
+      'Condition 1',
+      'Condition 2',
+      'Action 1',
+    ])
+    expect(wrapper.findAll('button[aria-label^="Remove"]').map((b) => b.text())).toEqual([
+      'Remove',
+      'Remove',
+      'Remove',
+    ])
+    for (const select of wrapper.findAll('select')) {
+      expect(wrapper.find(`label[for="${select.attributes('id')}"]`).exists()).toBe(true)
+    }
+    wrapper.unmount()
+  })
+
+  it('words a yes/no value by the operator', () => {
+    const wrapper = mountBuilder({
+      conditions: [{ field: 'assigned', operator: 'is', value: false }],
+      actions: [],
+    })
+    const select = wrapper.get('[data-testid="condition-value"] select')
+    expect(select.findAll('option').map((o) => o.text())).toEqual([
+      'Assigned to someone',
+      'Unassigned',
+    ])
+    expect((select.element as HTMLSelectElement).value).toBe('false')
+    wrapper.unmount()
+  })
+
   it('offers only the operators of the chosen field', async () => {
     const wrapper = mountBuilder({
       conditions: [{ field: 'status', operator: 'in', value: [] }],
@@ -159,6 +218,48 @@ describe('RuleBuilder', () => {
     expect(error.text()).toBe('Enter a number of hours, 0 or more.')
     expect(input.attributes('aria-invalid')).toBe('true')
     expect(input.attributes('aria-describedby')).toBe(error.attributes('id'))
+    wrapper.unmount()
+  })
+
+  it('shows an action problem once the row is touched, with aria wiring', async () => {
+    const wrapper = mountBuilder({
+      conditions: [{ field: 'sla', operator: 'is', value: 'breached' }],
+      actions: [
+        { type: 'escalate', value: null },
+        { type: 'add_tag', value: 20 },
+      ],
+    })
+    const select = wrapper.get(
+      '[data-testid="action-row"]:nth-child(2) [data-testid="action-value"] select',
+    )
+    expect(select.attributes('aria-invalid')).toBeUndefined()
+    await select.setValue('')
+    const errors = wrapper.findAll('[data-testid="action-error"]')
+    expect(errors.map((e) => e.text())).toEqual(['Pick a tag.'])
+    expect(select.attributes('aria-invalid')).toBe('true')
+    expect(select.attributes('aria-describedby')).toBe(errors[0]!.attributes('id'))
+    expect(model(wrapper).actions[1]).toEqual({ type: 'add_tag', value: null })
+    wrapper.unmount()
+  })
+
+  it('forgets touched rows when the parent replaces the lists', async () => {
+    const wrapper = mountBuilder({
+      conditions: [{ field: 'hours_since_created', operator: 'gte', value: 24 }],
+      actions: [{ type: 'escalate', value: null }],
+    })
+    await wrapper.get('input[type="number"]').setValue('')
+    expect(wrapper.find('[data-testid="condition-error"]').exists()).toBe(true)
+
+    await wrapper.setProps({
+      modelValue: {
+        conditions: [
+          { field: 'hours_since_created', operator: 'gte', value: null },
+          { field: 'assigned', operator: 'is', value: true },
+        ],
+        actions: [{ type: 'escalate', value: null }],
+      },
+    } as never)
+    expect(wrapper.find('[data-testid="condition-error"]').exists()).toBe(false)
     wrapper.unmount()
   })
 

@@ -4,12 +4,17 @@ import { describe, expect, it } from 'vitest'
 import {
   actionError,
   actionLabels,
+  actionTypeOptions,
+  booleanOptions,
+  CONDITION_FIELD_OPTIONS,
   CONDITION_FIELDS,
   conditionError,
   conditionLabels,
   fromSaved,
   newAction,
   newCondition,
+  operatorOptions,
+  operatorSpec,
   toPayload,
   validateRule,
   withField,
@@ -31,6 +36,44 @@ describe('vocabulary', () => {
       sla: ['is'],
       tag: ['has', 'lacks'],
     })
+  })
+})
+
+describe("the builder's select choices", () => {
+  it('lists every field with its label', () => {
+    expect(CONDITION_FIELD_OPTIONS.map((o) => o.value)).toEqual(Object.keys(CONDITION_FIELDS))
+    expect(CONDITION_FIELD_OPTIONS[0]).toEqual({ value: 'status', label: 'Status' })
+  })
+
+  it("lists a field's operators in order, with their wording", () => {
+    expect(operatorOptions('department')).toEqual([
+      { value: 'in', label: 'is one of' },
+      { value: 'not_in', label: 'is not one of' },
+      { value: 'is_empty', label: 'is empty' },
+    ])
+  })
+
+  it('lists the action types of rules and of macros', () => {
+    expect(actionTypeOptions('rule').map((o) => o.value)).toEqual([
+      'escalate',
+      'set_priority',
+      'assign',
+      'set_department',
+      'add_tag',
+      'add_note',
+    ])
+    expect(actionTypeOptions('macro').at(-1)).toEqual({
+      value: 'reply',
+      label: 'Reply to customer',
+    })
+  })
+
+  it('words a yes/no value by its operator, or plain Yes/No', () => {
+    expect(booleanOptions(operatorSpec('assigned', 'is'))).toEqual([
+      { value: 'true', label: 'Assigned to someone' },
+      { value: 'false', label: 'Unassigned' },
+    ])
+    expect(booleanOptions(undefined).map((o) => o.label)).toEqual(['Yes', 'No'])
   })
 })
 
