@@ -444,6 +444,43 @@ def _pages(world: _World) -> list[_Page]:
     ]  # fmt: skip
 
 
+def _info_pages(world: _World) -> list[_Page]:
+    """Pages without a target in the issue, measured the same way (info rows)."""
+    from escalated.models.tickets import sla_at_risk_q, sla_breached_q
+
+    def dashboard_check(page: dict[str, Any]) -> str:
+        assert page["component"] == "Escalated/Agent/Dashboard", page["component"]
+        counts = page["props"]["counts"]
+        want = {
+            "breaching_soon": Ticket.objects.filter(sla_at_risk_q(timezone.now())).count(),
+            "breached": Ticket.objects.open().filter(sla_breached_q()).count(),
+        }
+        for name, expected in want.items():
+            # a ticket may cross its warning moment between the two reads
+            assert abs(counts[name] - expected) <= 5, (name, counts[name], expected)
+        return ", ".join(f"{name} {count:,}" for name, count in counts.items())
+
+    def due_check(page: dict[str, Any]) -> str:
+        rows = page["props"]["tickets"]["data"]
+        assert len(rows) == 25, len(rows)
+        return "25 rows, soonest running deadline first"
+
+    def at_risk_check(page: dict[str, Any]) -> str:
+        tickets = page["props"]["tickets"]
+        expected = Ticket.objects.filter(sla_at_risk_q(timezone.now())).count()
+        assert abs(tickets["total"] - expected) <= 5, (tickets["total"], expected)
+        return f"{len(tickets['data'])} rows of {tickets['total']:,} at risk"
+
+    return [
+        _Page("6j", "", "dashboard", "agent dashboard (counts + five short lists)",
+              "/support/agent/", "agent", dashboard_check),
+        _Page("6k", "", "due", "agent list sorted by next SLA deadline",
+              "/support/agent/tickets/?sort=due", "agent", due_check),
+        _Page("6l", "", "at_risk", "agent list, SLA at risk, soonest first",
+              "/support/agent/tickets/?sla=at_risk&sort=due", "agent", at_risk_check),
+    ]  # fmt: skip
+
+
 def _static_root() -> str:
     """The app's own static folder holds the built bundle's ``escalated/manifest.json``."""
     import escalated
@@ -467,14 +504,20 @@ def ui_pages(ds: Dataset, opts: Options) -> list[Row]:
         clients["customer"].force_login(world.customer)
         try:
             pages = _pages(world)
+            info = _info_pages(world)
             json_headers = _headers(True)
             targets = [(clients[p.login], p.url, json_headers) for p in pages]
-            *runs, floor = _measure([*targets, (clients["agent"], FLOOR_URL, json_headers)])
+            info_targets = [(clients[p.login], p.url, json_headers) for p in info]
+            *runs, floor = _measure(
+                [*targets, *info_targets, (clients["agent"], FLOOR_URL, json_headers)]
+            )
             with override_settings(STATIC_ROOT=_static_root()):
                 html_runs = _measure([(client, url, {}) for client, url, _h in targets])
             rows = [
                 _json_row(page, run, floor, client)
-                for page, run, (client, _u, _h) in zip(pages, runs, targets, strict=True)
+                for page, run, (client, _u, _h) in zip(
+                    [*pages, *info], runs, [*targets, *info_targets], strict=True
+                )
             ]
             rows += [_html_row(page, run) for page, run in zip(pages, html_runs, strict=True)]
             rows.append(_floor_row(floor, load_before))
@@ -488,6 +531,8 @@ def ui_pages(ds: Dataset, opts: Options) -> list[Row]:
 
 
 def _json_row(page: _Page, run: _Run, floor: _Run, client: Client) -> Row:
+    if page.slug not in TARGET_S:
+        return _info_row(page, run, floor)
     target = TARGET_S[page.slug]
     base_s, base_q = BASELINE[page.slug]
     checked = page.check(_page(run.last))
@@ -513,6 +558,23 @@ def _json_row(page: _Page, run: _Run, floor: _Run, client: Client) -> Row:
             f"{len(run.last.content):,} bytes; {checked}{base_note}"
         ),
         diagnosis=diagnosis,
+    )
+
+
+def _info_row(page: _Page, run: _Run, floor: _Run) -> Row:
+    checked = page.check(_page(run.last))
+    return Row(
+        page.key,
+        f"{page.name}, Inertia JSON (`GET {page.url}`)",
+        fmt_s(run.median),
+        f"{run.max_q} per request",
+        "(info)",
+        ok=None,
+        notes=(
+            f"median of {len(run.times)} requests after {WARMUP} warm-ups (p90 "
+            f"{fmt_s(_quantile(run.times, 0.9))}), {run.median / floor.median:.1f} times the "
+            f"Django floor (6i); {checked}"
+        ),
     )
 
 
@@ -543,7 +605,8 @@ def _floor_row(run: _Run, load_before: str) -> Row:
         "(info)",
         ok=None,
         notes=(
-            f"median of {len(run.times)} requests, measured in the same rounds as 6a-6d; "
+            f"median of {len(run.times)} requests, measured in the same rounds as 6a-6d and "
+            f"6j-6l; "
             f"what any page costs before Escalated runs: compare the rows' multiples of it "
             f"across runs on a noisy machine. Load average (1/5/15 min) before the UI "
             f"rows {load_before}, after {_load()}."
