@@ -1,7 +1,7 @@
 /** The state of one SLA clock at a moment: pure, so it is tested without a DOM. */
 import { parseIso } from './time'
 
-export type SlaState = 'none' | 'on_track' | 'at_risk' | 'breached' | 'paused' | 'met'
+export type SlaState = 'none' | 'on_track' | 'at_risk' | 'breached' | 'paused' | 'met' | 'stopped'
 
 export interface SlaClockInput {
   /** Deadline (ISO), e.g. ticket.first_response_due_at or ticket.resolution_due_at. */
@@ -10,6 +10,8 @@ export interface SlaClockInput {
   now: number
   /** When the target was met (first_response_at / resolved_at); met clocks stop. */
   metAt?: string | null
+  /** When the clock stopped unmet (a ticket resolved or closed before its first reply). */
+  stoppedAt?: string | null
   /** The server's breach flag (sla_*_breached): wins over the local clock. */
   breached?: boolean
   /** The clock is paused (waiting on the customer). */
@@ -42,6 +44,13 @@ export function slaClock(input: SlaClockInput): SlaClock {
     return late
       ? { state: 'breached', seconds: due !== null ? Math.floor((met - due) / 1000) : null }
       : { state: 'met', seconds: null }
+  }
+  const stopped = parseIso(input.stoppedAt)
+  if (stopped !== null) {
+    const late = input.breached === true || (due !== null && stopped > due)
+    return late
+      ? { state: 'breached', seconds: due !== null ? Math.floor((stopped - due) / 1000) : null }
+      : { state: 'stopped', seconds: null }
   }
   if (input.paused) return { state: input.breached ? 'breached' : 'paused', seconds: null }
   if (due === null) return { state: input.breached ? 'breached' : 'none', seconds: null }

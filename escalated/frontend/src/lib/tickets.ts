@@ -8,9 +8,10 @@ export interface SlaTarget {
   breached: boolean
 }
 
-/** The SLA clock a ticket list shows: first response until it is met, then resolution. */
+/** The SLA clock a ticket list shows: first response until it is met (or the ticket is
+ * closed without it), then resolution. */
 export function currentSlaTarget(ticket: Ticket): SlaTarget {
-  if (!ticket.first_response_at && ticket.first_response_due_at) {
+  if (ticket.is_open && !ticket.first_response_at && ticket.first_response_due_at) {
     return {
       label: 'First response',
       dueAt: ticket.first_response_due_at,

@@ -7,6 +7,20 @@ const NOW = Date.parse('2025-03-10T12:00:00Z')
 const inMinutes = (m: number) => new Date(NOW + m * 60_000).toISOString()
 
 describe('slaClock', () => {
+  it('stops, unmet, when the ticket was closed before the target', () => {
+    const input = { dueAt: inMinutes(60), now: NOW, stoppedAt: inMinutes(-30) }
+    expect(slaClock(input)).toEqual({ state: 'stopped', seconds: null })
+    // no countdown keeps running after the stop
+    expect(slaClock({ ...input, now: NOW + 3 * 3_600_000 }).state).toBe('stopped')
+  })
+
+  it('stays breached when the ticket was closed after the deadline', () => {
+    expect(slaClock({ dueAt: inMinutes(-60), now: NOW, stoppedAt: inMinutes(-30) })).toEqual({
+      state: 'breached',
+      seconds: 1800,
+    })
+  })
+
   it('is on track with time left before the warning threshold', () => {
     expect(slaClock({ dueAt: inMinutes(120), now: NOW })).toEqual({
       state: 'on_track',

@@ -27,6 +27,14 @@ describe('currentSlaTarget', () => {
     })
   })
 
+  it('is the resolution of a ticket resolved before anyone replied', () => {
+    const t = ticket({ status: 'resolved', is_open: false, resolved_at: '2025-01-01T12:00:00Z' })
+    expect(currentSlaTarget(t)).toMatchObject({
+      label: 'Resolution',
+      metAt: '2025-01-01T12:00:00Z',
+    })
+  })
+
   it('is the resolution when there is no first-response target', () => {
     expect(currentSlaTarget(ticket({ first_response_due_at: null })).label).toBe('Resolution')
   })
