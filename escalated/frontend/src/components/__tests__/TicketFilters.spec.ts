@@ -145,6 +145,21 @@ describe('TicketFilters', () => {
     expect(wrapper.emitted('change')).toHaveLength(1)
   })
 
+  it('folds the selects behind a toggle on phones, with the active count', async () => {
+    const wrapper = mountFilters()
+    const toggle = wrapper.get('button[aria-controls]')
+    const panel = wrapper.get(`#${toggle.attributes('aria-controls')}`)
+    expect(panel.find('select[name="status"]').exists()).toBe(true)
+    expect(toggle.attributes('aria-expanded')).toBe('false')
+    expect(panel.classes()).toContain('hidden') // below sm; sm:grid shows it on wider screens
+    expect(toggle.text()).toContain('(1 active)') // status=open from the URL
+
+    await toggle.trigger('click')
+    expect(toggle.attributes('aria-expanded')).toBe('true')
+    expect(panel.classes()).toContain('grid')
+    expect(panel.classes()).not.toContain('hidden')
+  })
+
   it('labels every control', () => {
     const wrapper = mountFilters()
     for (const control of wrapper.findAll('input, select')) {
