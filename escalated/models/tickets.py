@@ -43,10 +43,11 @@ def sla_breached_q() -> Q:
 
 
 def sla_at_risk_q(now: datetime) -> Q:
-    """Running tickets past the warning moment of a target, none breached yet.
+    """Tickets with a running SLA target past its warning moment and not yet missed.
 
-    Each arm repeats the condition of its partial warning index, so PostgreSQL reads
-    the two index ranges and ORs them instead of scanning the open tickets.
+    Per target: a ticket whose first response was missed is still at risk when its
+    resolution deadline nears. Each arm is the condition of its partial warning index
+    plus the moment, so PostgreSQL ORs two index ranges instead of scanning open tickets.
     """
     first = Q(
         status__in=OPEN_STATUSES,
@@ -54,14 +55,12 @@ def sla_at_risk_q(now: datetime) -> Q:
         first_response_breached_at__isnull=True,
         sla_paused_at__isnull=True,
         first_response_warn_at__lte=now,
-        resolution_breached_at__isnull=True,
     )
     resolution = Q(
         status__in=OPEN_STATUSES,
         resolution_breached_at__isnull=True,
         sla_paused_at__isnull=True,
         resolution_warn_at__lte=now,
-        first_response_breached_at__isnull=True,
     )
     return first | resolution
 

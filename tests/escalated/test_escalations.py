@@ -154,13 +154,16 @@ def test_sla_at_risk_condition(now):
     f.TicketFactory(first_response_warn_at=past, first_response_at=past)  # already answered
     f.TicketFactory(resolution_warn_at=future)  # not yet
     f.TicketFactory(resolution_warn_at=past, resolution_breached_at=now)  # breached, not at risk
+    late_reply = f.TicketFactory(  # first response missed, resolution nearing: at risk
+        first_response_breached_at=past, resolution_warn_at=past
+    )
     warned = f.TicketFactory(first_response_warn_at=past, first_response_warned_at=past)
     f.TicketFactory(  # the clock is paused while waiting on the customer
         resolution_warn_at=past, status=Status.WAITING_ON_CUSTOMER, sla_paused_at=past
     )
 
     assert matching(now, cond("sla", "is", "at_risk")) == ids(
-        first_response_due, resolution_due, warned
+        first_response_due, resolution_due, warned, late_reply
     )
 
 
