@@ -160,17 +160,22 @@ def _active_departments() -> dict[int, Department]:
 
 
 def _clean_tags(values: Iterable[Tag | int]) -> list[Tag]:
+    """The tags ``values`` names (instances or ids), once each, in the order given."""
     given = list(values)
-    tags = [t for t in given if isinstance(t, Tag)]
-    ids = {int(t) for t in given if not isinstance(t, Tag)}
+    try:
+        given = [t if isinstance(t, Tag) else int(t) for t in given]
+    except (TypeError, ValueError):
+        raise ValidationFailed.field("tags", "Tags are given by their ids.") from None
+    ids = {t for t in given if isinstance(t, int)}
+    found: dict[int, Tag] = {}
     if ids:
-        found = list(Tag.objects.filter(pk__in=ids))
-        missing = ids - {t.pk for t in found}
+        found = Tag.objects.in_bulk(ids)
+        missing = ids - found.keys()
         if missing:
             raise ValidationFailed.field(
                 "tags", f"Unknown tag{'s' if len(missing) > 1 else ''}: {sorted(missing)}."
             )
-        tags.extend(found)
+    tags = [t if isinstance(t, Tag) else found[t] for t in given]
     return list({t.pk: t for t in tags}.values())
 
 
