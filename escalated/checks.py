@@ -1,15 +1,23 @@
-"""System checks for ``settings.ESCALATED`` (ids ``escalated.E001`` …)."""
+"""System checks for ``settings.ESCALATED`` (ids ``escalated.E001`` …, ``escalated.W001`` …)."""
 
 from __future__ import annotations
 
 import re
 import zoneinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.utils.module_loading import import_string
 
-from escalated.conf import MODES, PRIORITIES, app_settings, parse_clock, parse_rate
+from escalated.conf import (
+    MODES,
+    NOTIFICATION_CHANNELS,
+    PRIORITIES,
+    app_settings,
+    parse_clock,
+    parse_rate,
+)
 
 _NON_NEGATIVE_INTS = (
     "AUTO_CLOSE_RESOLVED_AFTER_DAYS",
@@ -150,6 +158,78 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "SLA.WARNING_THRESHOLD_PERCENT must be a whole number from 1 to 99, "
                 f"not {threshold!r}.",
                 "escalated.E010",
+            )
+        )
+    errors += _check_notifications()
+    return errors
+
+
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _check_notifications() -> list[CheckMessage]:
+    """NOTIFICATION_CHANNELS, PUBLIC_URL and the webhook keys (E012-E015, W002)."""
+    errors: list[CheckMessage] = []
+    channels = app_settings.get("NOTIFICATION_CHANNELS")
+    if channels is None:
+        channels = []
+    if not isinstance(channels, list | tuple):
+        errors.append(
+            _error(
+                f"NOTIFICATION_CHANNELS must be a list, not {channels!r}.",
+                "escalated.E012",
+                'Use ["email"], or [] to send no e-mail.',
+            )
+        )
+        channels = []
+    unknown = [c for c in channels if c not in NOTIFICATION_CHANNELS]
+    if unknown:
+        errors.append(
+            _error(
+                f"NOTIFICATION_CHANNELS has unknown channels: {', '.join(map(repr, unknown))}.",
+                "escalated.E012",
+                f"Known channels: {', '.join(NOTIFICATION_CHANNELS)}.",
+            )
+        )
+    url = app_settings.get("WEBHOOK_URL")
+    if url not in (None, "") and not _is_http_url(url):
+        errors.append(
+            _error(
+                f"WEBHOOK_URL {url!r} must be an http:// or https:// URL.",
+                "escalated.E013",
+                "Or None to post no webhooks.",
+            )
+        )
+    public_url = app_settings.get("PUBLIC_URL")
+    if public_url not in (None, "") and not _is_http_url(public_url):
+        errors.append(
+            _error(
+                f"PUBLIC_URL {public_url!r} must be an absolute http:// or https:// URL.",
+                "escalated.E014",
+                "The address of your site's root, e.g. 'https://support.example.com'.",
+            )
+        )
+    secret = app_settings.get("WEBHOOK_SECRET")
+    if secret is not None and not isinstance(secret, str):
+        errors.append(
+            _error(
+                "WEBHOOK_SECRET must be a string (the key of the webhook signature) or None.",
+                "escalated.E015",
+            )
+        )
+    if "email" in channels and public_url in (None, ""):
+        errors.append(
+            Warning(
+                "E-mail notifications are on but PUBLIC_URL is not set: their links to "
+                "tickets are bare paths that mail clients cannot open.",
+                hint="Set ESCALATED['PUBLIC_URL'] to your site's address, e.g. "
+                "'https://support.example.com'.",
+                obj="settings.ESCALATED",
+                id="escalated.W002",
             )
         )
     return errors

@@ -15,6 +15,7 @@ from typing import Any, Final
 from django.conf import settings as django_settings
 
 MODES: Final = ("self_hosted", "synced", "cloud")
+NOTIFICATION_CHANNELS: Final = ("email",)
 PRIORITIES: Final = ("low", "medium", "high", "urgent", "critical")
 
 DEFAULTS: Final[dict[str, Any]] = {
@@ -39,7 +40,9 @@ DEFAULTS: Final[dict[str, Any]] = {
         },
     },
     "NOTIFICATION_CHANNELS": ["email"],
+    "PUBLIC_URL": None,
     "WEBHOOK_URL": None,
+    "WEBHOOK_SECRET": None,
     "HOSTED_API_URL": "https://cloud.escalated.dev/api/v1",
     "HOSTED_API_KEY": None,
     "GUEST_RATE_LIMIT": "10/h",
@@ -190,13 +193,34 @@ class EscalatedSettings:
 
     @property
     def NOTIFICATION_CHANNELS(self) -> list[str]:
-        """Channels notifications go out on (default ``["email"]``)."""
-        return list(self.get("NOTIFICATION_CHANNELS") or [])
+        """Channels notifications go out on (default ``["email"]``; ``[]`` sends none).
+
+        ``"email"`` is the only channel so far (see :mod:`escalated.notifications`).
+        """
+        value = self.get("NOTIFICATION_CHANNELS") or []
+        return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+    @property
+    def PUBLIC_URL(self) -> str | None:
+        """Absolute URL of the site's root, e.g. ``"https://support.example.com"``.
+
+        E-mails link to tickets with it: ``reverse()``'s path (without the script
+        prefix) is appended. Without it links are bare paths (check ``escalated.W002``),
+        since a sweep run from cron has no request to take the host from.
+        """
+        value = self.get("PUBLIC_URL")
+        return str(value).rstrip("/") if value else None
 
     @property
     def WEBHOOK_URL(self) -> str | None:
-        """URL that receives a JSON POST per lifecycle event, or ``None``."""
+        """URL that receives a JSON POST per lifecycle event, or ``None`` (default)."""
         value = self.get("WEBHOOK_URL")
+        return str(value) if value else None
+
+    @property
+    def WEBHOOK_SECRET(self) -> str | None:
+        """Key of the ``X-Escalated-Signature`` HMAC-SHA256 of each webhook body, or ``None``."""
+        value = self.get("WEBHOOK_SECRET")
         return str(value) if value else None
 
     @property

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.dispatch import Signal
 
+from escalated import notifications
 from escalated.models import Ticket, TicketActivity
 
 
@@ -140,13 +141,18 @@ def send_after_commit(signal: Signal, *, ticket: Ticket, user: Any = None, **kwa
 def send_many_after_commit(
     signal: Signal, tickets: Iterable[Ticket], *, user: Any = None, **kwargs: Any
 ) -> None:
-    """One on-commit hook that sends ``signal`` per ticket (cheaper than one hook each)."""
+    """One on-commit hook that sends ``signal`` per ticket (cheaper than one hook each).
+
+    The signals go out inside ``notifications.collecting()``: a sweep's thousands of
+    tickets make one e-mail per recipient, not one per ticket.
+    """
     batch = list(tickets)
     actor = _user_or_none(user)
 
     def send() -> None:
-        for ticket in batch:
-            signal.send(sender=Ticket, ticket=ticket, user=actor, **kwargs)
+        with notifications.collecting():
+            for ticket in batch:
+                signal.send(sender=Ticket, ticket=ticket, user=actor, **kwargs)
 
     transaction.on_commit(send)
 
@@ -154,14 +160,16 @@ def send_many_after_commit(
 def send_each_after_commit(
     signal: Signal, calls: Sequence[tuple[Ticket, dict[str, Any]]], *, user: Any = None
 ) -> None:
-    """One on-commit hook that sends ``signal`` per ticket, each with its own kwargs."""
+    """One on-commit hook that sends ``signal`` per ticket, each with its own kwargs
+    (inside ``notifications.collecting()``, as :func:`send_many_after_commit`)."""
     if not calls:
         return
     actor = _user_or_none(user)
 
     def send() -> None:
-        for ticket, kwargs in calls:
-            signal.send(sender=Ticket, ticket=ticket, user=actor, **kwargs)
+        with notifications.collecting():
+            for ticket, kwargs in calls:
+                signal.send(sender=Ticket, ticket=ticket, user=actor, **kwargs)
 
     transaction.on_commit(send)
 

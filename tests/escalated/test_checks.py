@@ -12,8 +12,16 @@ def ids(**escalated):
         return [e.id for e in check_settings()]
 
 
-def test_defaults_pass():
-    assert ids() == []
+def test_defaults_pass_but_warn_that_email_links_need_public_url():
+    assert ids() == ["escalated.W002"]
+
+
+def test_defaults_with_public_url_pass():
+    assert ids(PUBLIC_URL="https://support.example.com") == []
+
+
+def test_no_email_needs_no_public_url():
+    assert ids(NOTIFICATION_CHANNELS=[]) == []
 
 
 @pytest.mark.parametrize(
@@ -39,15 +47,33 @@ def test_defaults_pass():
         ({"GUEST_RATE_LIMIT": "10 per hour"}, "escalated.E011"),
         ({"GUEST_RATE_LIMIT": "0/h"}, "escalated.E011"),
         ({"SLA": {"WARNING_THRESHOLD_PERCENT": 100}}, "escalated.E010"),
+        ({"NOTIFICATION_CHANNELS": ["email", "sms"]}, "escalated.E012"),
+        ({"NOTIFICATION_CHANNELS": "email"}, "escalated.E012"),
+        ({"WEBHOOK_URL": "hooks.example.com/escalated"}, "escalated.E013"),
+        ({"WEBHOOK_URL": "ftp://hooks.example.com/"}, "escalated.E013"),
+        ({"PUBLIC_URL": "support.example.com"}, "escalated.E014"),
+        ({"WEBHOOK_SECRET": 1234}, "escalated.E015"),
     ],
 )
 def test_bad_settings_are_reported_with_an_id(settings, expected):
-    assert ids(**settings) == [expected]
+    assert ids(**{"PUBLIC_URL": "https://support.example.com", **settings}) == [expected]
+
+
+def test_webhook_settings_that_are_fine_pass():
+    assert (
+        ids(
+            PUBLIC_URL="http://localhost:8000",
+            WEBHOOK_URL="https://hooks.example.com/escalated?x=1",
+            WEBHOOK_SECRET="s3cret",
+        )
+        == []
+    )
 
 
 def test_a_host_agent_rule_with_its_users_passes():
     assert (
         ids(
+            PUBLIC_URL="https://support.example.com",
             AGENT_CHECK="tests.escalated.test_selectors.host_is_agent",
             AGENT_USERS="tests.escalated.test_selectors.host_agents",
         )
@@ -56,7 +82,7 @@ def test_a_host_agent_rule_with_its_users_passes():
 
 
 def test_synced_mode_with_key_passes():
-    assert ids(MODE="synced", HOSTED_API_KEY="esc_live_abc") == []
+    assert ids(MODE="synced", HOSTED_API_KEY="esc_live_abc", NOTIFICATION_CHANNELS=[]) == []
 
 
 def test_settings_are_read_on_access():

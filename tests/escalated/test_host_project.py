@@ -21,6 +21,7 @@ ESCALATED = {
     "TABLE_PREFIX": "helpdesk_",
     "ROUTE_PREFIX": "support",
     "DEFAULT_PRIORITY": "medium",
+    "PUBLIC_URL": "https://support.example.com",
     "SLA": {"ENABLED": True, "BUSINESS_HOURS_ONLY": True,
             "BUSINESS_HOURS": {"START": "09:00", "END": "17:00",
                                "TIMEZONE": "Europe/Berlin", "DAYS": [1, 2, 3, 4, 5]}},

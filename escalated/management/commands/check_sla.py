@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalated import notifications
 from escalated.conf import app_settings
 from escalated.management._progress import positive_int, progress_bar
 from escalated.services.sla import SlaCheckResult, sla_check
@@ -43,12 +44,16 @@ class Command(BaseCommand):
             return
 
         # The bar hides itself when stderr is not a terminal (cron, CI).
-        with progress_bar(
-            self.stderr,
-            total=None,
-            desc="SLA check",
-            enabled=not options["no_progress"],
-        ) as bar:
+        # sweep(): one e-mail per agent for the whole run, webhooks posted before exit.
+        with (
+            notifications.sweep(),
+            progress_bar(
+                self.stderr,
+                total=None,
+                desc="SLA check",
+                enabled=not options["no_progress"],
+            ) as bar,
+        ):
             result = sla_check(
                 dry_run=options["dry_run"], batch_size=options["batch_size"], progress=bar.update
             )

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalated import notifications
 from escalated.conf import app_settings
 from escalated.management._progress import non_negative_int, positive_int, progress_bar
 from escalated.services.housekeeping import tickets_close_resolved
@@ -28,9 +29,13 @@ class Command(BaseCommand):
         if days is None:
             days = app_settings.AUTO_CLOSE_RESOLVED_AFTER_DAYS
         dry_run = options["dry_run"]
-        with progress_bar(
-            self.stderr, total=None, desc="Closing", enabled=not options["no_progress"]
-        ) as bar:
+        # sweep(): webhooks of the closed tickets posted before the process exits.
+        with (
+            notifications.sweep(),
+            progress_bar(
+                self.stderr, total=None, desc="Closing", enabled=not options["no_progress"]
+            ) as bar,
+        ):
             count = tickets_close_resolved(
                 days=days, dry_run=dry_run, batch_size=options["batch_size"], progress=bar.update
             )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from escalated import notifications
 from escalated.management._progress import positive_int, progress_bar
 from escalated.services.escalations import EvaluationResult, escalations_evaluate
 
@@ -36,12 +37,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         dry_run: bool = options["dry_run"]
-        with progress_bar(
-            self.stderr,
-            total=None,
-            desc="Escalation rules",
-            enabled=not options["no_progress"],
-        ) as bar:
+        # sweep(): one e-mail per agent for the whole run, webhooks posted before exit.
+        with (
+            notifications.sweep(),
+            progress_bar(
+                self.stderr,
+                total=None,
+                desc="Escalation rules",
+                enabled=not options["no_progress"],
+            ) as bar,
+        ):
             result = escalations_evaluate(
                 dry_run=dry_run, batch_size=options["batch_size"], progress=bar.update
             )

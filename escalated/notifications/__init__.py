@@ -1,0 +1,86 @@
+"""Outbound notifications: e-mail and webhooks, driven by the lifecycle signals.
+
+Both are signal receivers connected in ``EscalatedConfig.ready`` (one per signal and
+channel), so every path that sends the signals notifies, and the services know
+nothing of e-mail or HTTP:
+
+- e-mail (``"email"`` in ``ESCALATED["NOTIFICATION_CHANNELS"]``), see
+  :mod:`escalated.notifications.mail`;
+- webhooks (``ESCALATED["WEBHOOK_URL"]``), see :mod:`escalated.notifications.webhooks`.
+
+Bulk runs send their signals inside :func:`collecting` (the bulk senders of
+``escalated.services._effects`` open it): e-mails are then grouped into one per
+recipient and kind, and webhook payloads are built together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
+
+from escalated.notifications import _collect, mail, webhooks
+from escalated.notifications.webhooks import webhooks_drain, webhooks_pending
+
+__all__ = ["collecting", "connect", "sweep", "webhooks_drain", "webhooks_pending"]
+
+logger = logging.getLogger("escalated.notifications")
+
+#: How long a management command waits for its webhook events before it exits.
+DRAIN_TIMEOUT_SECONDS: Final = 300.0
+
+
+@contextmanager
+def collecting() -> Iterator[None]:
+    """Hold back the notifications the block causes, and send them when it ends.
+
+    Inside, the e-mail receivers group their notices by recipient and kind instead of
+    sending; when the outermost block ends each group is sent as one e-mail: the normal
+    one for a single ticket, else a digest of the tickets. Webhook events are queued
+    when each block ends, their tickets' relations loaded in one query per relation.
+    Blocks nest: an inner one (a batch of a sweep) joins the outer one (the sweep).
+    What was collected is sent even when the block raises: its changes have committed.
+    """
+    collector = _collect.active()
+    token = None
+    if collector is None:
+        collector, token = _collect.start()
+    try:
+        yield
+    finally:
+        events, collector.events = collector.events, []
+        webhooks.send_events(events)
+        if token is not None:
+            _collect.stop(token)
+            mail.send_groups(list(collector.mail.values()))
+
+
+@contextmanager
+def sweep(*, drain_timeout: float | None = DRAIN_TIMEOUT_SECONDS) -> Iterator[None]:
+    """Around a whole sweep of a management command: one e-mail per recipient and kind
+    for the run (not per batch), and the webhook queue drained before the process
+    exits (up to ``drain_timeout`` seconds; what is left then is logged as lost)."""
+    try:
+        with collecting():
+            yield
+    finally:
+        if not webhooks_drain(drain_timeout):
+            logger.error(
+                "%d webhook event(s) still queued after %s s; they are lost when this "
+                "process exits.",
+                webhooks_pending(),
+                drain_timeout,
+            )
+
+
+def connect() -> None:
+    """Connect the e-mail and webhook receivers to the lifecycle signals."""
+    from escalated.signals import ALL_SIGNALS
+
+    for name, signal in ALL_SIGNALS.items():
+        signal.connect(
+            webhooks.receiver(name), weak=False, dispatch_uid=f"escalated.webhooks.{name}"
+        )
+        if name in mail.RULES:
+            signal.connect(mail.receiver(name), weak=False, dispatch_uid=f"escalated.email.{name}")
