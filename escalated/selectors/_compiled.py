@@ -97,7 +97,7 @@ def run(
     """
     connection = connections[using]
     statement = _compile(build, shape, using, connection.vendor)
-    with _cursor(connection) as cursor:
+    with statement_cursor(connection) as cursor:
         if connection.vendor == "postgresql":
             fast_timestamps_on_cursor(connection, cursor)
         cursor.execute(statement.sql, statement.bind(values))
@@ -123,9 +123,10 @@ def run(
     return converted
 
 
-def _cursor(connection: Any) -> Any:
-    """A cursor for a compiled statement: on PostgreSQL with psycopg 3, one that runs
-    it as a server-side prepared statement (see :func:`_preparing_cursor_class`).
+def statement_cursor(connection: Any) -> Any:
+    """A cursor for a statement run again and again with other values: on PostgreSQL
+    with psycopg 3, one that runs it as a server-side prepared statement (see
+    :func:`_preparing_cursor_class`). Its SQL must cast what the server cannot infer.
 
     A page's statements join several tables: planning them took longer than running
     them (1.2 ms against 0.4 ms for a list page). Prepared once per connection, they
@@ -146,7 +147,11 @@ def _cursor(connection: Any) -> Any:
         # bind on the client, which never prepares: turning them on here changes
         # nothing for other queries.
         raw.prepare_threshold = 5
-    return connection._prepare_cursor(cursor_class(raw))
+    cursor = cursor_class(raw)
+    # Django's query log (DEBUG, CaptureQueriesContext, the debug toolbar) reads the
+    # SQL from psycopg's last query, which a prepared execution does not record.
+    cursor.keeps_query = connection.queries_logged
+    return connection._prepare_cursor(cursor)
 
 
 @functools.cache
@@ -159,9 +164,14 @@ def _preparing_cursor_class() -> Any:
     class PreparingCursor(ServerBindingCursor):
         """Binds parameters on the server and prepares every statement it runs."""
 
+        keeps_query = False
+
         def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
             kwargs.setdefault("prepare", True)
-            return super().execute(query, params, **kwargs)  # type: ignore[misc]
+            result = super().execute(query, params, **kwargs)  # type: ignore[misc]
+            if self.keeps_query and self._query is None:  # type: ignore[has-type]
+                self._query = self._convert_query(query, params)  # type: ignore[attr-defined]
+            return result
 
     return PreparingCursor
 

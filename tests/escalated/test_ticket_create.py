@@ -224,3 +224,95 @@ def test_create_query_count_is_small(agent, default_policy, django_assert_max_nu
     assert agent_is_known.pk
     with django_assert_max_num_queries(8):
         ticket_create(actor=agent, subject="S", description="D", requester=contact)
+
+
+def test_a_create_is_one_statement_on_postgresql(agent, default_policy):
+    # given: the agent check and the SLA configuration are cached by a first create
+    contact = f.ContactFactory()
+    ticket_create(actor=agent, subject="warm", description="D", requester=contact)
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        ticket_create(actor=agent, subject="S", description="D", requester=contact)
+    # then: the id, the row with its reference and the timeline entry in one statement
+    # (SQLite: the row, its reference, the entry); the savepoints are the test's
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 3)
+    assert all(statements), "the query log shows each statement's SQL"
+
+
+def test_the_row_written_is_the_instance_returned(agent, default_policy):
+    # given
+    contact = f.ContactFactory()
+    dept = f.DepartmentFactory()
+    # when
+    ticket = ticket_create(
+        actor=agent,
+        subject="Printer",
+        description="On fire",
+        requester=contact,
+        priority="urgent",
+        department=dept.pk,
+        metadata={"order": 42, "tags": ["a"]},
+    )
+    # then: every column reads back as the service left it in memory
+    stored = Ticket.objects.get(pk=ticket.pk)
+    for field in Ticket._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(ticket, field.attname), field.name
+    assert stored.first_response_due_at is not None and stored.sla_policy_id == default_policy.pk
+    (activity,) = TicketActivity.objects.filter(ticket=ticket)
+    assert (activity.type, activity.actor_id, activity.created_at) == (
+        "created",
+        agent.pk,
+        ticket.created_at,
+    )
+    assert activity.data == {"channel": "web", "priority": "urgent", "tags": []}
+
+
+@pytest.mark.parametrize("next_id", [7, 99_999, 123_456])
+def test_the_reference_has_at_least_five_digits(agent, next_id):
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+                [Ticket._meta.db_table, next_id],
+            )
+    else:
+        f.TicketFactory(pk=next_id - 1)
+    ticket = ticket_create(actor=agent, subject="S", description="D", requester_email="a@b.co")
+    assert ticket.pk == next_id
+    assert ticket.reference == f"ESC-{next_id:05d}"
+    assert Ticket.objects.get(reference=ticket.reference).pk == next_id
+
+
+def test_model_signals_are_sent_for_the_ticket_and_its_entry(agent):
+    from django.db.models.signals import post_save, pre_save
+
+    heard = []
+
+    def listen(sender, instance, **kwargs):
+        heard.append((kwargs["signal"], sender, instance.pk, kwargs.get("created")))
+
+    for signal in (pre_save, post_save):
+        signal.connect(listen, sender=Ticket, dispatch_uid="t" + str(id(signal)))
+        signal.connect(listen, sender=TicketActivity, dispatch_uid="a" + str(id(signal)))
+    try:
+        ticket = ticket_create(actor=agent, subject="S", description="D", requester_email="a@b.co")
+    finally:
+        for signal in (pre_save, post_save):
+            signal.disconnect(sender=Ticket, dispatch_uid="t" + str(id(signal)))
+            signal.disconnect(sender=TicketActivity, dispatch_uid="a" + str(id(signal)))
+    activity = TicketActivity.objects.get(ticket=ticket)
+    assert (pre_save, Ticket, None, None) in heard
+    assert (post_save, Ticket, ticket.pk, True) in heard
+    assert (post_save, TicketActivity, activity.pk, True) in heard
+
+
+def test_create_binds_on_the_client_behind_a_transaction_pooler(agent, monkeypatch):
+    # DISABLE_SERVER_SIDE_CURSORS (PgBouncer in transaction mode): nothing is prepared
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    ticket = ticket_create(
+        actor=agent, subject="S", description="D", requester_email="a@b.co", metadata={"k": 1}
+    )
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.reference, stored.metadata) == (f"ESC-{ticket.pk:05d}", {"k": 1})
+    assert TicketActivity.objects.filter(ticket=ticket, type="created").count() == 1
