@@ -83,10 +83,15 @@ MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests read Django's outbox (pytest-django switches to it anyway); `./dev run` prints
+# the notification e-mails on its console, so a newcomer sees what goes out.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+DEFAULT_FROM_EMAIL = "support@escalated.localhost"
 
 ESCALATED = {
     "MODE": "self_hosted",
     "ROUTE_PREFIX": "support",
     "TABLE_PREFIX": os.environ.get("ESCALATED_TABLE_PREFIX", "escalated_"),
+    # Links in e-mails; `./dev run` sets it to where it serves.
+    "PUBLIC_URL": os.environ.get("ESCALATED_PUBLIC_URL", "http://127.0.0.1:8000"),
 }
