@@ -892,6 +892,59 @@ def _diagnose_create(run: _CreateRun) -> list[str]:
 # --------------------------------------------------------------------------- registry
 
 
+# --------------------------------------------------------------------------- 7. SLA recompute
+
+
+def sla_recompute(ds: Dataset, opts: Options) -> list[Row]:
+    """7. An admin shortens the default policy's targets: every open ticket moves."""
+    sla = _import("escalated.services.sla")
+    if sla is None or not hasattr(sla, "sla_recompute"):
+        return [_missing("7", "sla_recompute", "escalated.services.sla.sla_recompute")]
+    from escalated.models import SlaPolicy
+
+    rows: list[Row] = []
+    with checkpoint():
+        policy = SlaPolicy.objects.get(is_default=True)
+        expected = Ticket.objects.open().filter(sla_policy=policy).count()
+        policy.first_response_hours = {k: v / 2 for k, v in policy.first_response_hours.items()}
+        policy.resolution_hours = {k: v / 2 for k, v in policy.resolution_hours.items()}
+        policy.save()
+        entries = TicketActivity.objects.filter(type=ActivityType.SLA_RECOMPUTED)
+        run = timed(_profiled("7a", lambda: sla.sla_recompute(policy_ids=[policy.pk]), opts))
+        result = run.value
+        logged = entries.count()
+        ok = result.tickets == expected and logged == result.changed
+        rows.append(
+            Row(
+                "7a",
+                f"sla_recompute after a policy edit ({fmt_n(expected)} open tickets)",
+                fmt_s(run.seconds),
+                fmt_n(run.queries.count),
+                "(info)",
+                ok=None if ok else False,
+                notes=(
+                    f"looked at {fmt_n(result.tickets)} (want {fmt_n(expected)}), moved "
+                    f"{fmt_n(result.changed)}, {fmt_n(logged)} timeline entries; "
+                    f"{run.seconds / max(result.tickets, 1) * 1e6:.0f} µs per ticket"
+                ),
+                diagnosis=[] if ok else _diagnose(run.queries),
+            )
+        )
+        again = timed(lambda: sla.sla_recompute(policy_ids=[policy.pk]))
+        rows.append(
+            Row(
+                "7b",
+                "sla_recompute again (nothing moves)",
+                fmt_s(again.seconds),
+                fmt_n(again.queries.count),
+                "(info)",
+                ok=None if again.value.changed == 0 else False,
+                notes=f"moved {fmt_n(again.value.changed)} (want 0)",
+            )
+        )
+    return rows
+
+
 def ui_pages(ds: Dataset, opts: Options) -> list[Row]:
     """6. The web UI pages (:mod:`bench.ui`), imported on use: it imports this module."""
     from bench.ui import ui_pages as run
@@ -905,6 +958,7 @@ SCENARIOS: dict[str, Callable[[Dataset, Options], list[Row]]] = {
     "escalations": escalations,
     "create": ticket_create,
     "ui": ui_pages,
+    "sla-recompute": sla_recompute,
 }
 ALIASES = {
     "1": "sla-nothing-due",
@@ -912,6 +966,7 @@ ALIASES = {
     "3": "escalations",
     "4": "create",
     "6": "ui",
+    "7": "sla-recompute",
 }
 
 

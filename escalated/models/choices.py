@@ -99,6 +99,7 @@ class ActivityType(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_WARNING = "sla_warning", _("SLA at risk")
     SLA_POLICY_CHANGED = "sla_policy_changed", _("SLA policy changed")
+    SLA_RECOMPUTED = "sla_recomputed", _("SLA deadlines recalculated")
     RULE_FIRED = "rule_fired", _("Escalation rule fired")
     MACRO_APPLIED = "macro_applied", _("Macro applied")
     RATED = "rated", _("Rated")

@@ -95,6 +95,9 @@ class SlaPolicy(models.Model):
         related_name="policies",
         help_text="Working hours the clock counts in; empty uses the ESCALATED SLA settings.",
     )
+    # Set when an edit moved the clock (targets, hours, holidays) until the open tickets'
+    # deadlines follow: right after the edit, or in the next check_sla run.
+    recompute_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
+from django.db.models import DateTimeField, Field
 from django.dispatch import Signal
 
 from escalated import notifications
@@ -193,3 +194,87 @@ def _user_or_none(user: Any) -> Any:
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user
+
+
+def tickets_write_fields(tickets: Sequence[Ticket], names: Iterable[str]) -> None:
+    """Save the in-memory values of fields ``names`` of ``tickets``, in one pass.
+
+    Every ticket here was read in this transaction (locked on PostgreSQL; on SQLite the
+    transaction's lock makes a concurrent write fail rather than be overwritten), so its
+    in-memory values are the current ones plus the rule's changes.
+    """
+    fields = [_ticket_field(name) for name in sorted(set(names))]
+    if not tickets or not fields:
+        return
+    if connection.vendor == "postgresql":
+        # Django's bulk_update builds a CASE per field and row (about a millisecond of
+        # Python per ticket); one UPDATE … FROM UNNEST(arrays) writes the batch at once.
+        # A value every ticket shares (the new status, updated_at…) is sent once.
+        qn = connection.ops.quote_name
+        pk = _ticket_field("id")
+        sets: list[str] = []
+        set_params: list[Any] = []
+        arrays = [f"%s::{pk.db_type(connection)}[]"]
+        array_params: list[Any] = [[t.pk for t in tickets]]
+        names = [qn(pk.attname)]
+        for f in fields:
+            prepared = _column(tickets, f)
+            column = qn(f.attname)
+            if len(set(prepared)) == 1:
+                sets.append(f"{column} = %s::{f.db_type(connection)}")
+                set_params.append(prepared[0])
+            else:
+                sets.append(f"{column} = v.{column}")
+                arrays.append(f"%s::{f.db_type(connection)}[]")
+                array_params.append(prepared)
+                names.append(column)
+        sql = (
+            f"UPDATE {qn(Ticket._meta.db_table)} AS t SET {', '.join(sets)} "
+            f"FROM UNNEST({', '.join(arrays)}) AS v({', '.join(names)}) "
+            f"WHERE t.{names[0]} = v.{names[0]}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*set_params, *array_params])
+        return
+    # Elsewhere: values shared by every ticket (status, priority, assignee…) in one
+    # UPDATE; values that differ per ticket (SLA deadlines) through bulk_update.
+    constant: dict[str, Any] = {}
+    varying: list[str] = []
+    for f in fields:
+        values = {getattr(t, f.attname) for t in tickets}
+        if len(values) == 1:
+            constant[f.attname] = values.pop()
+        else:
+            varying.append(f.name)
+    if constant:
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**constant)
+    if varying:
+        Ticket.objects.bulk_update(tickets, varying)
+
+
+def _ticket_field(name: str) -> Field[Any, Any]:
+    model_field = Ticket._meta.get_field(name)
+    # Only concrete columns are written, and none has a custom db_column.
+    assert isinstance(model_field, Field) and model_field.column == model_field.attname, name
+    return model_field
+
+
+def _column(tickets: Sequence[Ticket], f: Field[Any, Any]) -> list[Any]:
+    """The database values of field ``f`` of ``tickets``, each distinct value prepared once."""
+    prepared: dict[Any, Any] = {}
+    column = []
+    # The connection itself, not the proxy: each attribute read through it costs a lookup.
+    db = connections[connection.alias]
+    as_text = isinstance(f, DateTimeField)
+    for ticket in tickets:
+        value = getattr(ticket, f.attname)
+        if value not in prepared:
+            if as_text and value is not None:
+                # psycopg quotes each datetime of an array in Python (about 4 µs); ISO
+                # 8601 text needs no quoting, and the server casts it back exactly.
+                prepared[value] = value.isoformat()
+            else:
+                # In-memory values are already Python values of the field: adapt only.
+                prepared[value] = f.get_db_prep_value(value, db, prepared=True)
+        column.append(prepared[value])
+    return column

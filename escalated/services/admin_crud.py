@@ -36,6 +36,7 @@ from escalated.models import (
 from escalated.models.rules import validate_macro_actions
 from escalated.models.sla import validate_days
 from escalated.permissions import is_admin
+from escalated.services.sla import sla_recompute_request
 
 M = TypeVar("M", bound=Model)
 Errors = dict[str, list[str]]
@@ -384,6 +385,39 @@ def _write_schedule(schedule: BusinessSchedule | None, values: dict[str, Any]) -
     return schedule
 
 
+def _schedule_clock(schedule_id: int | None) -> tuple[Any, ...]:
+    """What of a schedule the SLA clock depends on (to tell whether an edit moved it)."""
+    if schedule_id is None:
+        return ()
+    hours = (
+        BusinessSchedule.objects.filter(pk=schedule_id)
+        .values_list("timezone", "start_time", "end_time", "days")
+        .first()
+    )
+    days_off = Holiday.objects.filter(schedule_id=schedule_id).order_by("date")
+    return (hours, tuple(days_off.values_list("date", flat=True)))
+
+
+def _policy_clock(policy_id: int) -> tuple[Any, ...]:
+    """What of a policy its tickets' deadlines depend on: targets, schedule, holidays."""
+    row = (
+        SlaPolicy.objects.filter(pk=policy_id)
+        .values_list("first_response_hours", "resolution_hours", "schedule_id")
+        .first()
+    )
+    return () if row is None else (*row, _schedule_clock(row[2]))
+
+
+def _recompute_policies_of_schedule(schedule_id: int | None, actor: Any) -> None:
+    """After commit, recompute the open tickets of the policies that count in
+    ``schedule_id`` (every policy for ``None``: a holiday of every schedule)."""
+    if schedule_id is None:
+        sla_recompute_request(policy_ids=None, actor=actor)
+        return
+    ids = list(SlaPolicy.objects.filter(schedule_id=schedule_id).values_list("pk", flat=True))
+    sla_recompute_request(policy_ids=ids, actor=actor)
+
+
 def business_schedule_create(*, actor: Any, **data: Any) -> BusinessSchedule:
     """Create a working week: ``name``, ``timezone``, ``start_time``/``end_time`` ("HH:MM"),
     ``days`` (ISO weekdays) and ``holidays`` (``[{"date": "YYYY-MM-DD", "name": …}]``)."""
@@ -404,13 +438,21 @@ def business_schedule_update(
     values = _clean_schedule(data, schedule=schedule, errors=errors)
     _raise(errors, "The schedule is not valid.")
     with transaction.atomic():
-        return _write_schedule(schedule, values)
+        before = _schedule_clock(schedule.pk)
+        schedule = _write_schedule(schedule, values)
+        if _schedule_clock(schedule.pk) != before:
+            _recompute_policies_of_schedule(schedule.pk, actor)
+        return schedule
 
 
 def business_schedule_delete(*, schedule: BusinessSchedule, actor: Any) -> None:
-    """Delete a working week; its policies fall back to the ESCALATED SLA hours."""
+    """Delete a working week; its policies fall back to the ESCALATED SLA hours (and
+    their open tickets' deadlines are recomputed in them)."""
     _require_admin(actor)
-    schedule.delete()
+    with transaction.atomic():
+        ids = list(SlaPolicy.objects.filter(schedule=schedule).values_list("pk", flat=True))
+        schedule.delete()
+        sla_recompute_request(policy_ids=ids, actor=actor)
 
 
 def holiday_create(
@@ -426,13 +468,19 @@ def holiday_create(
         errors["date"] = errors.pop("holidays")
     _raise(errors, "The holiday is not valid.")
     day, clean_name = days[0]
-    return Holiday.objects.create(schedule=schedule, date=day, name=clean_name)
+    with transaction.atomic():
+        holiday = Holiday.objects.create(schedule=schedule, date=day, name=clean_name)
+        _recompute_policies_of_schedule(holiday.schedule_id, actor)
+    return holiday
 
 
 def holiday_delete(*, holiday: Holiday, actor: Any) -> None:
     """Remove a day off."""
     _require_admin(actor)
-    holiday.delete()
+    with transaction.atomic():
+        schedule_id = holiday.schedule_id
+        holiday.delete()
+        _recompute_policies_of_schedule(schedule_id, actor)
 
 
 # --------------------------------------------------------------------------- SLA policies
@@ -553,8 +601,9 @@ def sla_policy_update(
     """Change a policy. ``schedule`` as for :func:`sla_policy_create`; a dict edits the
     policy's own schedule in place (or creates one); leave it out to keep the schedule.
 
-    Existing tickets keep their computed deadlines; new tickets and priority changes
-    use the new targets.
+    When the targets, the schedule or its holidays change, the open tickets of the
+    policy get their deadlines recomputed after the commit (see
+    :func:`escalated.services.sla.sla_recompute`).
     """
     _require_admin(actor)
     errors: Errors = {}
@@ -566,6 +615,7 @@ def sla_policy_update(
     target, schedule_values = _policy_schedule(schedule, policy, clean_name or policy.name, errors)
     _raise(errors, "The SLA policy is not valid.")
     with transaction.atomic():
+        before = _policy_clock(policy.pk)
         if schedule_values is not None:
             target = _write_schedule(target, schedule_values)
         if is_default:
@@ -586,6 +636,8 @@ def sla_policy_update(
             changed.append("schedule")
         if changed:
             _save(policy, "The SLA policy is not valid.", update_fields=[*changed, "updated_at"])
+        if _policy_clock(policy.pk) != before:
+            sla_recompute_request(policy_ids=[policy.pk], actor=actor)
     return policy
 
 

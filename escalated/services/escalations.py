@@ -52,12 +52,10 @@ from typing import Any, Final
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    DateTimeField,
     Exists,
     F,
-    Field,
     Max,
     OuterRef,
     Prefetch,
@@ -94,6 +92,7 @@ from escalated.services._effects import (
     record_activities_for,
     send_each_after_commit,
     send_many_after_commit,
+    tickets_write_fields,
 )
 
 logger = logging.getLogger(__name__)
@@ -266,7 +265,7 @@ class _Batch:
     """One locked batch of tickets and what the rule did to each of them.
 
     The action handlers change the tickets in memory and say which fields they changed
-    (:meth:`touch`); :func:`_write_tickets` then saves every changed ticket row of the
+    (:meth:`touch`); ``tickets_write_fields`` then saves every changed ticket row of the
     batch in one statement, so each row gets one new version however many actions ran.
     """
 
@@ -299,93 +298,9 @@ class _Batch:
         self.dirty_fields.update(fields)
 
 
-def _write_tickets(tickets: Sequence[Ticket], names: Iterable[str]) -> None:
-    """Save the in-memory values of fields ``names`` of ``tickets``, in one pass.
-
-    Every ticket here was read in this transaction (locked on PostgreSQL; on SQLite the
-    transaction's lock makes a concurrent write fail rather than be overwritten), so its
-    in-memory values are the current ones plus the rule's changes.
-    """
-    fields = [_ticket_field(name) for name in sorted(set(names))]
-    if not tickets or not fields:
-        return
-    if _is_postgresql():
-        # Django's bulk_update builds a CASE per field and row (about a millisecond of
-        # Python per ticket); one UPDATE … FROM UNNEST(arrays) writes the batch at once.
-        # A value every ticket shares (the new status, updated_at…) is sent once.
-        qn = connection.ops.quote_name
-        pk = _ticket_field("id")
-        sets: list[str] = []
-        set_params: list[Any] = []
-        arrays = [f"%s::{pk.db_type(connection)}[]"]
-        array_params: list[Any] = [[t.pk for t in tickets]]
-        names = [qn(pk.attname)]
-        for f in fields:
-            prepared = _column(tickets, f)
-            column = qn(f.attname)
-            if len(set(prepared)) == 1:
-                sets.append(f"{column} = %s::{f.db_type(connection)}")
-                set_params.append(prepared[0])
-            else:
-                sets.append(f"{column} = v.{column}")
-                arrays.append(f"%s::{f.db_type(connection)}[]")
-                array_params.append(prepared)
-                names.append(column)
-        sql = (
-            f"UPDATE {qn(Ticket._meta.db_table)} AS t SET {', '.join(sets)} "
-            f"FROM UNNEST({', '.join(arrays)}) AS v({', '.join(names)}) "
-            f"WHERE t.{names[0]} = v.{names[0]}"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*set_params, *array_params])
-        return
-    # Elsewhere: values shared by every ticket (status, priority, assignee…) in one
-    # UPDATE; values that differ per ticket (SLA deadlines) through bulk_update.
-    constant: dict[str, Any] = {}
-    varying: list[str] = []
-    for f in fields:
-        values = {getattr(t, f.attname) for t in tickets}
-        if len(values) == 1:
-            constant[f.attname] = values.pop()
-        else:
-            varying.append(f.name)
-    if constant:
-        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(**constant)
-    if varying:
-        Ticket.objects.bulk_update(tickets, varying)
-
-
 def _is_postgresql() -> bool:
     """Whether the batch's rows are written with raw ``UNNEST`` statements."""
     return connection.vendor == "postgresql"
-
-
-def _ticket_field(name: str) -> Field[Any, Any]:
-    model_field = Ticket._meta.get_field(name)
-    # Only concrete columns are written, and none has a custom db_column.
-    assert isinstance(model_field, Field) and model_field.column == model_field.attname, name
-    return model_field
-
-
-def _column(tickets: Sequence[Ticket], f: Field[Any, Any]) -> list[Any]:
-    """The database values of field ``f`` of ``tickets``, each distinct value prepared once."""
-    prepared: dict[Any, Any] = {}
-    column = []
-    # The connection itself, not the proxy: each attribute read through it costs a lookup.
-    db = connections[connection.alias]
-    as_text = isinstance(f, DateTimeField)
-    for ticket in tickets:
-        value = getattr(ticket, f.attname)
-        if value not in prepared:
-            if as_text and value is not None:
-                # psycopg quotes each datetime of an array in Python (about 4 µs); ISO
-                # 8601 text needs no quoting, and the server casts it back exactly.
-                prepared[value] = value.isoformat()
-            else:
-                # In-memory values are already Python values of the field: adapt only.
-                prepared[value] = f.get_db_prep_value(value, db, prepared=True)
-        column.append(prepared[value])
-    return column
 
 
 def _send_each(
@@ -623,7 +538,7 @@ def _fire(batch: _Batch, actions: Sequence[_Action]) -> int:
                 batch.applied[pk].append(action.type)
             else:
                 batch.skipped[pk].append(action.skipped("unchanged"))
-    _write_tickets(list(batch.dirty.values()), batch.dirty_fields)
+    tickets_write_fields(list(batch.dirty.values()), batch.dirty_fields)
     record_activities_for(
         batch.ids,
         type=ActivityType.RULE_FIRED,

@@ -68,6 +68,8 @@ def summary(result: SlaCheckResult) -> str:
         _count(result.first_response_warnings, "first-response warning", "first-response warnings"),
         _count(result.resolution_warnings, "resolution warning", "resolution warnings"),
     ]
+    if result.recomputed:
+        parts.append(f"deadlines recomputed on {_count(result.recomputed, 'ticket', 'tickets')}")
     return f"SLA check: {', '.join(parts)}{' (dry run)' if result.dry_run else ''}"
 
 

@@ -81,6 +81,10 @@ export function describeActivity(activity: Activity, context: ActivityContext = 
       return `is close to its ${slaTarget(d)} SLA`
     case 'sla_policy_changed':
       return 'changed the SLA policy'
+    case 'sla_recomputed':
+      return d.policy
+        ? `recalculated the SLA deadlines after the policy ${label(d.policy)} changed`
+        : 'recalculated the SLA deadlines'
     case 'resolved':
       return 'resolved the ticket'
     case 'closed':

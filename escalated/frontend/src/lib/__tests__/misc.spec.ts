@@ -173,5 +173,8 @@ describe('describeActivity', () => {
       'ran the escalation rule Stale tickets',
     )
     expect(said('rated', { rating: 4 })).toBe('rated the ticket 4 out of 5')
+    expect(said('sla_recomputed', { policy: { id: 3, name: 'Gold' } })).toBe(
+      'recalculated the SLA deadlines after the policy Gold changed',
+    )
   })
 })

@@ -1,0 +1,307 @@
+"""Open tickets follow their policy when an admin edits it (targets, hours, holidays)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from escalated.models import BusinessSchedule, Status, Ticket, TicketActivity
+from escalated.services import admin_crud
+from escalated.services.sla import sla_recompute
+from escalated.services.tickets import ticket_change_priority, ticket_create
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+# Monday 2025-06-02 10:00 UTC.
+MONDAY = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
+
+
+def create(agent, priority="high", **kwargs):
+    return ticket_create(
+        actor=agent,
+        subject="S",
+        description="D",
+        requester_email="carol@example.com",
+        priority=priority,
+        **kwargs,
+    )
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_editing_targets_moves_the_open_tickets_deadlines(
+    admin_user, agent, default_policy, on_commit
+):
+    # given: high = 4 h first response, 24 h resolution
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+        done = create(agent)
+    Ticket.objects.filter(pk=done.pk).update(status=Status.CLOSED)
+    # when
+    with time_machine.travel(MONDAY + timedelta(hours=1), tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            first_response_hours={**default_policy.first_response_hours, "high": 2},
+            resolution_hours={**default_policy.resolution_hours, "high": 10},
+        )
+    # then: counted from creation with the new targets; closed tickets keep theirs
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == MONDAY + timedelta(hours=2)
+    assert ticket.resolution_due_at == MONDAY + timedelta(hours=10)
+    assert ticket.first_response_warn_at == MONDAY + timedelta(hours=1.6)
+    assert Ticket.objects.get(pk=done.pk).first_response_due_at == MONDAY + timedelta(hours=4)
+    (entry,) = TicketActivity.objects.filter(ticket=ticket, type="sla_recomputed")
+    assert entry.actor == admin_user
+    assert entry.data == {"policy": {"id": default_policy.pk, "name": "Default"}}
+    assert not TicketActivity.objects.filter(ticket=done, type="sla_recomputed").exists()
+
+
+def test_renaming_a_policy_recomputes_nothing(admin_user, agent, default_policy, on_commit):
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    with on_commit():
+        admin_crud.sla_policy_update(policy=default_policy, actor=admin_user, name="Gold")
+    assert not TicketActivity.objects.filter(ticket=ticket, type="sla_recomputed").exists()
+
+
+def test_a_breach_marker_goes_when_the_deadline_moves_ahead(
+    admin_user, agent, default_policy, on_commit
+):
+    # given: the 4 h first response was missed and marked
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    late = MONDAY + timedelta(hours=5)
+    Ticket.objects.filter(pk=ticket.pk).update(
+        first_response_breached_at=late, first_response_warned_at=late
+    )
+    # when: the target becomes 8 h, an hour later
+    with time_machine.travel(late + timedelta(hours=1), tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            first_response_hours={**default_policy.first_response_hours, "high": 8},
+        )
+    # then: not breached any more, so a breach at 18:00 is notified once again
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == MONDAY + timedelta(hours=8)
+    assert ticket.first_response_breached_at is None
+    assert ticket.first_response_warned_at is None  # its warning is due at 16:24, ahead
+
+
+def test_paused_time_is_kept_like_a_priority_change(admin_user, agent, default_policy, on_commit):
+    # given: waiting on the customer for 3 h, then back
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    from escalated.services.tickets import ticket_change_status
+
+    with time_machine.travel(MONDAY + timedelta(minutes=30), tick=False):
+        ticket_change_status(ticket=ticket, actor=agent, status=Status.WAITING_ON_CUSTOMER)
+    with time_machine.travel(MONDAY + timedelta(hours=3, minutes=30), tick=False):
+        ticket_change_status(ticket=ticket, actor=agent, status=Status.IN_PROGRESS)
+    # when
+    with time_machine.travel(MONDAY + timedelta(hours=4), tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            resolution_hours={**default_policy.resolution_hours, "high": 6},
+        )
+    # then: 6 h from creation plus the 3 h waited
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == MONDAY + timedelta(hours=9)
+    # and a later priority change agrees with the recompute
+    with time_machine.travel(MONDAY + timedelta(hours=5), tick=False):
+        ticket_change_priority(ticket=ticket, actor=agent, priority="high")
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == MONDAY + timedelta(hours=9)
+
+
+def test_new_business_hours_move_the_deadlines(admin_user, agent, on_commit):
+    # given: a policy counting 09:00-17:00 UTC, Mon-Fri; high = 4 h / 24 h
+    schedule = BusinessSchedule.objects.create(
+        name="Office", timezone="UTC", start_time=time(9), end_time=time(17), days=[1, 2, 3, 4, 5]
+    )
+    policy = f.SlaPolicyFactory(is_default=True, schedule=schedule)
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    assert ticket.first_response_due_at == MONDAY + timedelta(hours=4)  # 14:00
+    # when: the office closes at 12:00
+    with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False), on_commit():
+        admin_crud.business_schedule_update(schedule=schedule, actor=admin_user, end_time="12:00")
+    # then: 2 h on Monday, 2 h on Tuesday from 09:00
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == datetime(2025, 6, 3, 11, 0, tzinfo=UTC)
+    assert TicketActivity.objects.filter(ticket=ticket, type="sla_recomputed").count() == 1
+    assert policy.pk == ticket.sla_policy_id
+
+
+def test_a_holiday_added_pushes_the_deadlines_across_it(admin_user, agent, on_commit):
+    schedule = BusinessSchedule.objects.create(
+        name="Office", timezone="UTC", start_time=time(9), end_time=time(17), days=[1, 2, 3, 4, 5]
+    )
+    f.SlaPolicyFactory(is_default=True, schedule=schedule)
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)  # resolution: 24 working hours, Thursday 10:00
+    assert ticket.resolution_due_at == datetime(2025, 6, 5, 10, 0, tzinfo=UTC)
+    # when: Tuesday is a day off
+    with time_machine.travel(MONDAY, tick=False), on_commit():
+        holiday = admin_crud.holiday_create(
+            actor=admin_user, date="2025-06-03", name="Day off", schedule=schedule
+        )
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == datetime(2025, 6, 6, 10, 0, tzinfo=UTC)
+    # and back when it is removed
+    with time_machine.travel(MONDAY, tick=False), on_commit():
+        admin_crud.holiday_delete(holiday=holiday, actor=admin_user)
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == datetime(2025, 6, 5, 10, 0, tzinfo=UTC)
+    assert holiday.date == date(2025, 6, 3)
+
+
+def test_other_policies_are_left_alone(admin_user, agent, default_policy, on_commit):
+    other = f.SlaPolicyFactory()
+    with time_machine.travel(MONDAY, tick=False):
+        mine = create(agent)
+        theirs = create(agent)
+    Ticket.objects.filter(pk=theirs.pk).update(sla_policy=other)
+    with on_commit():
+        admin_crud.sla_policy_update(
+            policy=other,
+            actor=admin_user,
+            first_response_hours={**other.first_response_hours, "high": 1},
+        )
+    mine.refresh_from_db()
+    assert mine.first_response_due_at == MONDAY + timedelta(hours=4)
+    assert TicketActivity.objects.filter(ticket=theirs, type="sla_recomputed").count() == 1
+
+
+def test_dry_run_counts_and_changes_nothing(agent, default_policy):
+    with time_machine.travel(MONDAY, tick=False):
+        tickets = [create(agent) for _ in range(3)]
+    default_policy.first_response_hours = {**default_policy.first_response_hours, "high": 1}
+    default_policy.save()
+    result = sla_recompute(dry_run=True)
+    assert (result.tickets, result.changed, result.dry_run) == (3, 3, True)
+    assert {
+        t.first_response_due_at for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])
+    } == {MONDAY + timedelta(hours=4)}
+    assert sla_recompute().changed == 3
+    assert sla_recompute().changed == 0  # idempotent
+
+
+def _queries(n, agent, policy):
+    with time_machine.travel(MONDAY, tick=False):
+        for _ in range(n):
+            create(agent)
+    policy.first_response_hours = {
+        **policy.first_response_hours,
+        "high": policy.first_response_hours["high"] + 1,
+    }
+    policy.save()
+    with CaptureQueriesContext(connection) as captured:
+        assert sla_recompute(batch_size=100).changed == Ticket.objects.count()
+    return len(captured.captured_queries)
+
+
+def test_queries_grow_with_batches_not_tickets(agent, default_policy):
+    small = _queries(10, agent, default_policy)
+    large = _queries(40, agent, default_policy)  # 50 tickets in all: still one batch of 100
+    assert small == large
+
+
+def test_the_command_reports_and_validates(agent, default_policy):
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    default_policy.resolution_hours = {**default_policy.resolution_hours, "high": 2}
+    default_policy.save()
+    out = StringIO()
+    call_command("recompute_sla", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == (
+        "SLA recompute: 1 open ticket looked at, deadlines would move on 1 (dry run)"
+    )
+    out = StringIO()
+    call_command("recompute_sla", "--policy", str(default_policy.pk), stdout=out)
+    assert "deadlines moved on 1" in out.getvalue()
+    with pytest.raises(CommandError, match="No SLA policy with id 999"):
+        call_command("recompute_sla", "--policy", "999")
+    with pytest.raises(CommandError):
+        call_command("recompute_sla", "--batch-size", "0")
+
+
+def test_a_large_policy_is_left_to_the_next_sweep(
+    admin_user, agent, default_policy, on_commit, monkeypatch
+):
+    from escalated.services import sla
+
+    # given: more open tickets than an edit recomputes in the admin's request
+    monkeypatch.setattr(sla, "RECOMPUTE_INLINE_LIMIT", 1)
+    with time_machine.travel(MONDAY, tick=False):
+        tickets = [create(agent), create(agent)]
+    with time_machine.travel(MONDAY + timedelta(minutes=1), tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            first_response_hours={**default_policy.first_response_hours, "high": 1},
+        )
+    # then: nothing moved yet, the policy is marked
+    default_policy.refresh_from_db()
+    assert default_policy.recompute_requested_at == MONDAY + timedelta(minutes=1)
+    due = {t.first_response_due_at for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])}
+    assert due == {MONDAY + timedelta(hours=4)}
+    # when: the cron sweep runs
+    out = StringIO()
+    with time_machine.travel(MONDAY + timedelta(minutes=2), tick=False):
+        call_command("check_sla", stdout=out)
+    # then: moved, logged by the system, unmarked, and judged on the new deadline at once
+    due = {t.first_response_due_at for t in Ticket.objects.filter(pk__in=[t.pk for t in tickets])}
+    assert due == {MONDAY + timedelta(hours=1)}
+    assert "deadlines recomputed on 2 tickets" in out.getvalue()
+    entries = TicketActivity.objects.filter(type="sla_recomputed")
+    assert entries.count() == 2 and {e.actor_id for e in entries} == {None}
+    default_policy.refresh_from_db()
+    assert default_policy.recompute_requested_at is None
+    out = StringIO()
+    call_command("check_sla", stdout=out)
+    assert "recomputed" not in out.getvalue()
+
+
+def test_an_edit_during_a_recompute_keeps_its_mark(agent, default_policy, monkeypatch):
+    from escalated.models import SlaPolicy
+    from escalated.services import sla
+
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    SlaPolicy.objects.filter(pk=default_policy.pk).update(recompute_requested_at=MONDAY)
+    run = sla.sla_recompute
+    later = MONDAY + timedelta(seconds=1)
+
+    def edited_meanwhile(**kwargs):
+        result = run(**kwargs)
+        SlaPolicy.objects.filter(pk=default_policy.pk).update(recompute_requested_at=later)
+        return result
+
+    monkeypatch.setattr(sla, "sla_recompute", edited_meanwhile)
+    sla.sla_recompute_pending()
+    default_policy.refresh_from_db()
+    assert default_policy.recompute_requested_at == later  # the next run sees the new edit
+
+
+def test_a_global_holiday_marks_every_policy(admin_user, default_policy, monkeypatch):
+    from escalated.models import SlaPolicy
+    from escalated.services import sla
+
+    other = f.SlaPolicyFactory()
+    monkeypatch.setattr(sla, "RECOMPUTE_INLINE_LIMIT", -1)  # leave it to the sweep
+    admin_crud.holiday_create(actor=admin_user, date="2025-12-25", name="Christmas")
+    marked = SlaPolicy.objects.filter(recompute_requested_at__isnull=False)
+    assert set(marked.values_list("pk", flat=True)) == {default_policy.pk, other.pk}
