@@ -172,7 +172,8 @@ def _is_http_url(value: object) -> bool:
 
 
 def _check_notifications() -> list[CheckMessage]:
-    """NOTIFICATION_CHANNELS, PUBLIC_URL and the webhook keys (E012-E015, W002)."""
+    """NOTIFICATION_CHANNELS, PUBLIC_URL, the webhook keys and LOGOUT_URL (E012-E016,
+    W002)."""
     errors: list[CheckMessage] = []
     channels = app_settings.get("NOTIFICATION_CHANNELS")
     if channels is None:
@@ -219,6 +220,15 @@ def _check_notifications() -> list[CheckMessage]:
             _error(
                 "WEBHOOK_SECRET must be a string (the key of the webhook signature) or None.",
                 "escalated.E015",
+            )
+        )
+    logout = app_settings.get("LOGOUT_URL")
+    if logout is not None and not isinstance(logout, str):
+        errors.append(
+            _error(
+                f"LOGOUT_URL must be a URL name, a path or None, not {logout!r}.",
+                "escalated.E016",
+                "E.g. 'logout' (django.contrib.auth.urls) or 'account_logout' (allauth).",
             )
         )
     if "email" in channels and public_url in (None, ""):

@@ -50,6 +50,7 @@ DEFAULTS: Final[dict[str, Any]] = {
     "AGENT_USERS": None,
     "ADMIN_CHECK": None,
     "LAYOUT": "escalated/app.html",
+    "LOGOUT_URL": "logout",
 }
 
 
@@ -274,6 +275,14 @@ class EscalatedSettings:
         build of the Escalated UI (e.g. extended or restyled pages).
         """
         return str(self.get("LAYOUT") or DEFAULTS["LAYOUT"])
+
+    @property
+    def LOGOUT_URL(self) -> str | None:
+        """Where the UI's "Sign out" button POSTs: a URL name or a path (default
+        ``"logout"``, the name ``django.contrib.auth.urls`` gives its ``LogoutView``), or
+        ``None`` for no button. A name that does not resolve also hides the button."""
+        value = self.get("LOGOUT_URL")
+        return str(value) if value else None
 
 
 app_settings = EscalatedSettings()

@@ -255,6 +255,8 @@ class AuthUser(TypedDict):
 
 class AuthProps(TypedDict):
     user: AuthUser | None
+    #: Where "Sign out" POSTs (``ESCALATED["LOGOUT_URL"]`` resolved), or ``None``.
+    logout_url: str | None
 
 
 class FlashProps(TypedDict, total=False):

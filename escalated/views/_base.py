@@ -41,6 +41,7 @@ from django.http import (
 )
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.http.response import HttpResponseBase
+from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -108,7 +109,7 @@ def wants_json(request: HttpRequest) -> bool:
 def auth_props(request: HttpRequest) -> AuthProps:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user": None}
+        return {"user": None, "logout_url": None}
     return {
         "user": {
             "id": int(user.pk),
@@ -116,8 +117,21 @@ def auth_props(request: HttpRequest) -> AuthProps:
             "email": user_email(user),
             "is_agent": is_agent(user),
             "is_admin": is_admin(user),
-        }
+        },
+        "logout_url": logout_url(),
     }
+
+
+def logout_url() -> str | None:
+    """``ESCALATED["LOGOUT_URL"]`` as a path: a URL name reversed, a path as it is;
+    ``None`` when unset or when the name does not resolve (no button then)."""
+    target = app_settings.LOGOUT_URL
+    if target is None:
+        return None
+    try:
+        return str(resolve_url(target))
+    except NoReverseMatch:
+        return None
 
 
 def route_prefix() -> str:

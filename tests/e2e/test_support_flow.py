@@ -232,6 +232,13 @@ def agent_uses_configuration(page: Page) -> None:
     )
 
 
+def signs_out(page: Page, base: str) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    page.goto(f"{base}/support/tickets/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))  # the session is gone
+
+
 def test_ticket_from_customer_to_agent_and_back_with_admin_configuration(
     live_app: str, browser: Browser, screenshot
 ) -> None:
@@ -245,6 +252,7 @@ def test_ticket_from_customer_to_agent_and_back_with_admin_configuration(
         customer_follows_up(customer, subject, screenshot)
         admin_configures_desk(admin, screenshot)
         agent_uses_configuration(agent)
+        signs_out(customer, live_app)
     finally:
         for context in (customer_ctx, agent_ctx, admin_ctx):
             context.close()

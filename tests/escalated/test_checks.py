@@ -53,6 +53,7 @@ def test_no_email_needs_no_public_url():
         ({"WEBHOOK_URL": "ftp://hooks.example.com/"}, "escalated.E013"),
         ({"PUBLIC_URL": "support.example.com"}, "escalated.E014"),
         ({"WEBHOOK_SECRET": 1234}, "escalated.E015"),
+        ({"LOGOUT_URL": ["logout"]}, "escalated.E016"),
     ],
 )
 def test_bad_settings_are_reported_with_an_id(settings, expected):

@@ -78,7 +78,8 @@ def test_shared_props_describe_the_user_and_the_desk(customer_ui, customer):
             "email": "carol@example.com",
             "is_agent": False,
             "is_admin": False,
-        }
+        },
+        "logout_url": "/accounts/logout/",
     }
     assert props["escalated"] == {
         "route_prefix": "support",

@@ -29,7 +29,7 @@ def test_submission_form_needs_no_login(ui):
     page = ui.page("/support/guest/")
 
     assert page["component"] == "Escalated/Guest/Create"
-    assert page["props"]["auth"] == {"user": None}
+    assert page["props"]["auth"] == {"user": None, "logout_url": None}
     assert "priorities" in page["props"] and "departments" in page["props"]
 
 

@@ -153,3 +153,36 @@ def test_layout_default_is_documented_in_settings():
 
     assert app_settings.LAYOUT == "escalated/app.html"
     assert settings.ESCALATED.get("LAYOUT") is None
+
+
+def test_pages_carry_the_sign_out_url(ui_as, customer):
+    # the standalone project includes django.contrib.auth.urls: "logout" resolves
+    assert ui_as(customer).props("/support/tickets/")["auth"]["logout_url"] == "/accounts/logout/"
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("/bye/", "/bye/"),
+        ("no-such-url-name", None),
+        (None, None),
+        ("admin:logout", "/admin/logout/"),
+    ],
+)
+def test_logout_url_setting(ui_as, customer, setting, expected):
+    from django.test import override_settings
+
+    with override_settings(ESCALATED={"LOGOUT_URL": setting}):
+        props = ui_as(customer).props("/support/tickets/")
+    assert props["auth"]["logout_url"] == expected
+
+
+def test_signing_out_with_the_posted_form_ends_the_session(bundle, customer):
+    client = Client(enforce_csrf_checks=True)
+    customer.save(update_fields=["password"])
+    client.force_login(customer)
+    client.get("/support/tickets/")  # sets the CSRF cookie, as the page does
+    token = client.cookies["csrftoken"].value
+    response = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert client.get("/support/tickets/").status_code == 302  # back to the login page

@@ -17,11 +17,12 @@ export function useShared() {
   const page = usePage()
   const props = computed(() => (page?.props ?? {}) as Partial<SharedProps>)
   const user = computed(() => props.value.auth?.user ?? null)
+  const logoutUrl = computed(() => (user.value ? (props.value.auth?.logout_url ?? null) : null))
   const config = computed<EscalatedConfigProps>(() => ({
     ...DEFAULT_CONFIG,
     ...(props.value.escalated ?? {}),
   }))
   const routes = computed(() => makeRoutes(config.value.route_prefix))
   const url = computed(() => page?.url ?? '')
-  return { page, props, user, config, routes, url }
+  return { page, props, user, logoutUrl, config, routes, url }
 }

@@ -22,7 +22,8 @@ export interface EscalatedConfigProps {
 }
 
 export interface SharedProps {
-  auth: { user: AuthUser | null }
+  /** `logout_url`: where "Sign out" POSTs (ESCALATED["LOGOUT_URL"] resolved), or null. */
+  auth: { user: AuthUser | null; logout_url?: string | null }
   flash: FlashProps
   escalated: EscalatedConfigProps
   errors: Record<string, string>
