@@ -79,10 +79,18 @@ class Notice:
 
 @dataclass(slots=True)
 class Group:
-    """The notices of one recipient and kind in a collecting block (the first few kept)."""
+    """The notices of one recipient and kind in a collecting block (the first few kept).
+
+    ``count`` is the number of distinct tickets: a ticket that breaches both targets
+    in one sweep is one digest line, its details joined.
+    """
 
     notices: list[Notice]
-    count: int = 1
+    tickets: set[int] = field(default_factory=set)
+
+    @property
+    def count(self) -> int:
+        return len(self.tickets) or len(self.notices)
 
 
 #: Heading of a digest of each kind (``{count}`` is filled in).
@@ -280,11 +288,17 @@ def dispatch(notices: Iterable[Notice]) -> None:
         key = (notice.to.key, notice.kind)
         group = groups.get(key)
         if group is None:
-            groups[key] = Group(notices=[notice])
-        else:
-            group.count += 1
+            groups[key] = Group(notices=[notice], tickets={notice.ticket.pk})
+            continue
+        if notice.ticket.pk not in group.tickets:
+            group.tickets.add(notice.ticket.pk)
             if len(group.notices) < DIGEST_LINES:
                 group.notices.append(notice)
+            continue
+        # The same ticket again (its other SLA target): kept as its own notice, so a
+        # single-ticket group still sends each e-mail; digest lines join them.
+        if len(group.notices) < DIGEST_LINES:
+            group.notices.append(notice)
 
 
 def send_notices(notices: Sequence[Notice]) -> None:
@@ -293,21 +307,22 @@ def send_notices(notices: Sequence[Notice]) -> None:
 
 
 def send_groups(groups: Sequence[Group]) -> None:
-    """Render and send one e-mail per group (a digest when it holds several notices)."""
+    """Render and send one e-mail per group: a digest when it concerns several tickets,
+    else the normal e-mail of each of its notices."""
     if not groups:
         return
-    people = _load_people([g.notices[0].to for g in groups])
+    people, inactive = _load_people([g.notices[0].to for g in groups])
     links = Links()
     messages: list[EmailMultiAlternatives] = []
     for group in groups:
         first = group.notices[0]
         person = people.get(first.to.key)
-        address = _address(person)
+        address = _address(person, inactive)
         if address is None:
             continue
         try:
             if group.count == 1:
-                messages.append(_message(first, person, address, links))
+                messages.extend(_message(n, person, address, links) for n in group.notices)
             else:
                 messages.append(_digest(group, person, address, links))
         except Exception:
@@ -317,16 +332,41 @@ def send_groups(groups: Sequence[Group]) -> None:
                 address,
                 first.ticket.pk,
             )
-    if not messages:
-        return
+    if messages:
+        _send(messages)
+
+
+def _send(messages: Sequence[EmailMultiAlternatives]) -> None:
+    """Send over one connection, each message on its own: a recipient the server
+    refuses (SMTP stops a batch at the first) costs only that message."""
     try:
-        get_connection().send_messages(messages)
+        connection = get_connection()
+        connection.open()
     except Exception:
         logger.exception("Could not send %d notification e-mail(s).", len(messages))
+        return
+    try:
+        for message in messages:
+            try:
+                connection.send_messages([message])
+            except Exception:
+                logger.exception(
+                    "Could not send the notification e-mail %r to %s.",
+                    message.subject,
+                    ", ".join(message.to),
+                )
+    finally:
+        try:
+            connection.close()
+        except Exception:
+            logger.exception("Could not close the e-mail connection.")
 
 
-def _load_people(recipients: Iterable[Recipient]) -> dict[tuple[str, int], Any]:
-    """The user or contact of each recipient: those not at hand in one query per role."""
+def _load_people(
+    recipients: Iterable[Recipient],
+) -> tuple[dict[tuple[str, int], Any], frozenset[int]]:
+    """The user or contact of each recipient (those not at hand in one query per role),
+    and the ids of the deactivated accounts among the contacts' users (one query)."""
     people: dict[tuple[str, int], Any] = {}
     missing: dict[str, set[int]] = {AGENT: set(), REQUESTER: set()}
     for to in recipients:
@@ -340,15 +380,25 @@ def _load_people(recipients: Iterable[Recipient]) -> dict[tuple[str, int], Any]:
     if missing[REQUESTER]:
         contacts = Contact.objects.in_bulk(missing[REQUESTER])
         people.update({(REQUESTER, pk): contact for pk, contact in contacts.items()})
-    return people
+    account_ids = {
+        p.user_id for (role, _), p in people.items() if role == REQUESTER and p.user_id is not None
+    }
+    inactive: frozenset[int] = frozenset()
+    if account_ids:
+        deactivated = get_user_model()._default_manager.filter(pk__in=account_ids, is_active=False)
+        inactive = frozenset(deactivated.values_list("pk", flat=True))
+    return people, inactive
 
 
-def _address(person: Any) -> str | None:
-    """Where to write to; ``None`` for nobody, an empty address or a placeholder one."""
+def _address(person: Any, inactive: frozenset[int] = frozenset()) -> str | None:
+    """Where to write to; ``None`` for nobody, an empty or placeholder address, an
+    inactive user, or a contact whose account was deactivated (in ``inactive``)."""
     email = str(getattr(person, "email", "") or "").strip()
     if not email or email.lower().endswith(".invalid"):
         return None  # contact_for_user's stand-in for users without an address
     if getattr(person, "is_active", True) is False:
+        return None
+    if isinstance(person, Contact) and person.user_id is not None and person.user_id in inactive:
         return None
     return email
 
@@ -449,15 +499,19 @@ def _message(notice: Notice, person: Any, address: str, links: Links) -> EmailMu
 def _digest(group: Group, person: Any, address: str, links: Links) -> EmailMultiAlternatives:
     first = group.notices[0]
     role = first.to.role
-    lines = [
-        {
-            "reference": n.ticket.reference or f"#{n.ticket.pk}",
-            "subject": n.ticket.subject,
-            "detail": n.detail,
-            "url": links.ticket(n.ticket, role=role, person=person),
-        }
-        for n in group.notices
-    ]
+    by_ticket: dict[int, dict[str, Any]] = {}
+    for n in group.notices:
+        line = by_ticket.get(n.ticket.pk)
+        if line is None:
+            by_ticket[n.ticket.pk] = {
+                "reference": n.ticket.reference or f"#{n.ticket.pk}",
+                "subject": n.ticket.subject,
+                "detail": n.detail,
+                "url": links.ticket(n.ticket, role=role, person=person),
+            }
+        elif n.detail and n.detail not in line["detail"]:
+            line["detail"] = f"{line['detail']}, {n.detail}" if line["detail"] else n.detail
+    lines = list(by_ticket.values())
     context = {
         "kind": first.kind,
         "title": DIGEST_TITLES.get(first.kind, "{count} updates").format(count=group.count),

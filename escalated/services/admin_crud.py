@@ -616,7 +616,11 @@ def sla_policy_update(
     _raise(errors, "The SLA policy is not valid.")
     with transaction.atomic():
         before = _policy_clock(policy.pk)
+        shared_before = None
         if schedule_values is not None:
+            # The schedule edited in place may be shared with other policies.
+            edited = target.pk if isinstance(target, BusinessSchedule) else None
+            shared_before = (edited, _schedule_clock(edited))
             target = _write_schedule(target, schedule_values)
         if is_default:
             SlaPolicy.objects.filter(is_default=True).exclude(pk=policy.pk).update(is_default=False)
@@ -636,6 +640,10 @@ def sla_policy_update(
             changed.append("schedule")
         if changed:
             _save(policy, "The SLA policy is not valid.", update_fields=[*changed, "updated_at"])
+        if shared_before is not None and shared_before[0] is not None:
+            edited, clock = shared_before
+            if _schedule_clock(edited) != clock:
+                _recompute_policies_of_schedule(edited, actor)  # this policy among them
         if _policy_clock(policy.pk) != before:
             sla_recompute_request(policy_ids=[policy.pk], actor=actor)
     return policy

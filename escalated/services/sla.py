@@ -221,11 +221,15 @@ def sla_apply_deadlines(
     Each deadline is then pushed by the working time its clock stood paused, so a
     priority change never takes back time spent waiting on the customer. A first
     response already given stays as it was judged. A marker is cleared when its deadline
-    moves into the future, so the new deadline is notified once. Mutates the ticket in
+    moves past the clock (now, or where a paused clock stopped), so the new deadline is
+    notified once. Mutates the ticket in
     memory only; save the returned fields inside your transaction. Bulk callers pass
     ``schedule`` (from :func:`sla_schedule_for`, once per policy) to save its query.
     """
     now = now or timezone.now()
+    # A paused clock stands where it stopped: a deadline after that moment has not come
+    # (the resume pushes it by the pause), so its marker goes.
+    clock = min(now, ticket.sla_paused_at) if ticket.sla_paused_at is not None else now
     policy = _policy_of(ticket)
     if isinstance(schedule, _Default):
         schedule = sla_schedule_for(policy) if policy is not None else None
@@ -247,15 +251,15 @@ def sla_apply_deadlines(
         warn = _push(first.first_response_warn_at, credit, schedule)
         _set(ticket, "first_response_due_at", due, changed)
         _set(ticket, "first_response_warn_at", warn, changed)
-        _clear_marker_if_future(ticket, "first_response_breached_at", due, now, changed)
-        _clear_marker_if_future(ticket, "first_response_warned_at", warn, now, changed)
+        _clear_marker_if_future(ticket, "first_response_breached_at", due, clock, changed)
+        _clear_marker_if_future(ticket, "first_response_warned_at", warn, clock, changed)
     credit = ticket.resolution_paused_for
     due = _push(resolution.resolution_due_at, credit, schedule)
     warn = _push(resolution.resolution_warn_at, credit, schedule)
     _set(ticket, "resolution_due_at", due, changed)
     _set(ticket, "resolution_warn_at", warn, changed)
-    _clear_marker_if_future(ticket, "resolution_breached_at", due, now, changed)
-    _clear_marker_if_future(ticket, "resolution_warned_at", warn, now, changed)
+    _clear_marker_if_future(ticket, "resolution_breached_at", due, clock, changed)
+    _clear_marker_if_future(ticket, "resolution_warned_at", warn, clock, changed)
     return changed
 
 
@@ -560,6 +564,7 @@ class SlaRecomputeResult:
     tickets: int = 0  # open tickets of the policies
     changed: int = 0  # of them, those whose deadlines or markers moved
     dry_run: bool = False
+    skipped: tuple[int, ...] = ()  # policies left alone: their schedule is invalid
 
 
 #: What the deadline arithmetic reads and writes: a recompute loads only these.
@@ -580,6 +585,7 @@ _RECOMPUTE_FIELDS: Final = (
     "resolution_breached_at",
     "resolution_paused_for",
     "resolution_started_at",
+    "sla_paused_at",
 )
 
 
@@ -613,10 +619,17 @@ def sla_recompute(
     if policy_ids is not None:
         policies = policies.filter(pk__in=list(policy_ids))
     by_id = {policy.pk: policy for policy in policies}
-    if not by_id:
-        return SlaRecomputeResult(dry_run=dry_run)
     # Read fresh, not from the per-process cache: the edit has just been made.
     schedules = {pk: _load_schedule(policy) for pk, policy in by_id.items()}
+    # A schedule that cannot be read (logged by _load_schedule) would turn its tickets'
+    # deadlines into calendar time: leave them as they are until it is fixed.
+    skipped = tuple(
+        pk for pk, policy in by_id.items() if policy.schedule_id is not None and not schedules[pk]
+    )
+    for pk in skipped:
+        del by_id[pk]
+    if not by_id:
+        return SlaRecomputeResult(dry_run=dry_run, skipped=skipped)
     open_tickets = Ticket.objects.open().filter(sla_policy_id__in=list(by_id))
     seen = changed = 0
     last = 0
@@ -659,7 +672,7 @@ def sla_recompute(
                 progress(len(batch))
         if len(batch) < batch_size:
             break
-    return SlaRecomputeResult(tickets=seen, changed=changed, dry_run=dry_run)
+    return SlaRecomputeResult(tickets=seen, changed=changed, dry_run=dry_run, skipped=skipped)
 
 
 #: Open tickets a policy edit recomputes right after it commits, in the admin's
@@ -705,6 +718,8 @@ def sla_recompute_pending(
     again meanwhile. With ``max_tickets``, policies with more open tickets than that
     stay marked for a later run. With nothing marked: one query.
     """
+    if not app_settings.SLA_ENABLED:
+        return SlaRecomputeResult()  # marks stay: recomputed once the SLA is on again
     marked = SlaPolicy.objects.filter(recompute_requested_at__isnull=False)
     if policy_ids is not None:
         marked = marked.filter(pk__in=list(policy_ids))
@@ -719,8 +734,10 @@ def sla_recompute_pending(
     result = sla_recompute(policy_ids=ids, actor=actor, now=now, batch_size=batch_size)
     done = Q()
     for pk, requested_at in pending:
-        done |= Q(pk=pk, recompute_requested_at=requested_at)
-    SlaPolicy.objects.filter(done).update(recompute_requested_at=None)
+        if pk not in result.skipped:  # an invalid schedule keeps its mark until fixed
+            done |= Q(pk=pk, recompute_requested_at=requested_at)
+    if done:
+        SlaPolicy.objects.filter(done).update(recompute_requested_at=None)
     return result
 
 

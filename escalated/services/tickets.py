@@ -238,6 +238,7 @@ def _insert_created(ticket: Ticket, activity: TicketActivity) -> None:
     ``save()`` sends them.
     """
     sql, ticket_fields, activity_fields = _insert_created_sql(connection.vendor)
+    activity.ticket = ticket  # receivers may read it; its id is known after the INSERT
     for obj in (ticket, activity):
         models.signals.pre_save.send(
             sender=type(obj), instance=obj, raw=False, using=connection.alias, update_fields=None
@@ -249,7 +250,7 @@ def _insert_created(ticket: Ticket, activity: TicketActivity) -> None:
     with statement_cursor(connection) as cursor:
         cursor.execute(sql, params)
         ticket.pk, ticket.reference, activity.pk = cursor.fetchone()
-    activity.ticket = ticket
+    activity.ticket = ticket  # again, now that it has its id
     for obj in (ticket, activity):
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -282,7 +283,8 @@ def ticket_create(
 
     The requester is, in order: ``requester``; the actor when a non-agent user (a
     customer files their own ticket); else the contact for ``requester_email``. Guest
-    tickets (``channel="guest"``) get a secret ``guest_token`` for their link.
+    tickets (``channel="guest"``), and tickets of a requester without an account, get a
+    secret ``guest_token`` for their link.
     """
     # Collect every field error at once, so a form shows them all together.
     errors: dict[str, list[str]] = {}
@@ -327,7 +329,13 @@ def ticket_create(
             metadata=metadata or {},
             created_at=now,
             updated_at=now,
-            guest_token=secrets.token_urlsafe(32) if channel == Channel.GUEST else None,
+            # The secret link: for guests, and for any requester without an account
+            # (a ticket by e-mail or API), who has no portal to sign in to.
+            guest_token=(
+                secrets.token_urlsafe(32)
+                if channel == Channel.GUEST or requester.user_id is None
+                else None
+            ),
         )
         if app_settings.SLA_ENABLED:
             ticket.sla_policy = sla.sla_policy_default()

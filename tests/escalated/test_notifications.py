@@ -764,3 +764,112 @@ def test_nothing_is_posted_without_a_webhook_url(hook, customer, agent, on_commi
     assert notifications.webhooks_pending() == 0
     assert notifications.webhooks_drain(timeout=10)
     assert hook.received == []
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+def test_a_requester_whose_account_was_deactivated_gets_nothing(agent, on_commit, mailoutbox):
+    gone = f.UserFactory(username="gone", email="gone@example.com", is_active=False)
+    contact = f.ContactFactory(email="gone@example.com", user=gone)
+    with on_commit():
+        ticket = svc.ticket_create(actor=agent, requester=contact, subject="S", description="D")
+        svc.reply_create(ticket=ticket, actor=agent, body="Hello")
+    assert mailoutbox == []
+
+
+def test_a_requester_without_an_account_gets_the_secret_link(agent, on_commit, mailoutbox):
+    # a ticket by e-mail or API: no portal account to sign in to
+    with on_commit():
+        ticket = svc.ticket_create(
+            actor=agent,
+            requester_email="dave@example.com",
+            subject="S",
+            description="D",
+            channel="email",
+        )
+    (message,) = mailoutbox
+    assert ticket.guest_token
+    assert f"{PUBLIC}/support/guest/{ticket.guest_token}/" in message.body
+    assert "/support/tickets/" not in message.body
+
+
+def test_a_requester_with_an_account_gets_no_secret_link(customer, agent, on_commit):
+    from escalated.services.contacts import contact_for_user
+
+    contact = contact_for_user(user=customer)
+    ticket = svc.ticket_create(actor=agent, requester=contact, subject="S", description="D")
+    assert ticket.guest_token is None
+
+
+def test_a_ticket_missing_both_targets_is_one_digest_line(assignee, on_commit, mailoutbox):
+    # given: two tickets of Alice; the first misses both targets in the same sweep
+    both = f.TicketFactory(
+        status=Status.OPEN, assignee=assignee, first_response_due_at=PAST, resolution_due_at=PAST
+    )
+    other = f.TicketFactory(status=Status.OPEN, assignee=assignee, first_response_due_at=PAST)
+    with notifications.collecting(), on_commit():  # the whole sweep, as check_sla does
+        sla_check(now=NOW)
+    (digest,) = mailoutbox
+    assert digest.subject == "2 tickets breached their SLA"
+    assert f"- {both.reference} {both.subject} (first response, resolution)" in digest.body
+    assert digest.body.count(both.reference) == 2  # its line: the text and the link
+    assert other.reference in digest.body
+
+
+def test_one_ticket_missing_both_targets_gets_both_e_mails(assignee, on_commit, mailoutbox):
+    f.TicketFactory(
+        status=Status.OPEN, assignee=assignee, first_response_due_at=PAST, resolution_due_at=PAST
+    )
+    with notifications.collecting(), on_commit():
+        sla_check(now=NOW)
+    subjects = sorted(m.subject.split("]", 1)[1] for m in mailoutbox)
+    assert [s.split(":")[0] for s in subjects] == [
+        " SLA breached (first response)",
+        " SLA breached (resolution)",
+    ]
+
+
+class RefusingSmtp:
+    """Stands in for the SMTP server: refuses one mailbox, as a real server does."""
+
+    sent: list[list[str]] = []
+
+    def sendmail(self, sender, recipients, message):
+        import smtplib
+
+        if any(r.startswith("bad@") for r in recipients):
+            raise smtplib.SMTPRecipientsRefused({recipients[0]: (550, b"no such user")})
+        self.sent.append(list(recipients))
+
+
+class RefusingSmtpBackend:
+    """Django's SMTP backend on :class:`RefusingSmtp` (no network)."""
+
+    def __new__(cls, *args, **kwargs):
+        from django.core.mail.backends.smtp import EmailBackend
+
+        class Backend(EmailBackend):
+            def open(self):
+                if self.connection:
+                    return False
+                self.connection = RefusingSmtp()
+                return True
+
+            def close(self):
+                self.connection = None
+
+        return Backend(*args, **kwargs)
+
+
+def test_a_refused_mailbox_does_not_stop_the_others(on_commit, caplog, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingSmtpBackend"
+    RefusingSmtp.sent = []
+    bad = f.AgentFactory(username="bad", email="bad@example.com")
+    good = f.AgentFactory(username="good", email="good@example.com")
+    for agent in (bad, good):
+        f.TicketFactory(status=Status.OPEN, assignee=agent, first_response_due_at=PAST)
+    with caplog.at_level(logging.ERROR, logger="escalated.notifications"), on_commit():
+        sla_check(now=NOW)
+    assert RefusingSmtp.sent == [["good@example.com"]]
+    assert "bad@example.com" in caplog.text

@@ -305,3 +305,112 @@ def test_a_global_holiday_marks_every_policy(admin_user, default_policy, monkeyp
     admin_crud.holiday_create(actor=admin_user, date="2025-12-25", name="Christmas")
     marked = SlaPolicy.objects.filter(recompute_requested_at__isnull=False)
     assert set(marked.values_list("pk", flat=True)) == {default_policy.pk, other.pk}
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def _office(**kwargs):
+    return BusinessSchedule.objects.create(
+        name=kwargs.pop("name", "Office"),
+        timezone="UTC",
+        start_time=time(9),
+        end_time=time(17),
+        days=[1, 2, 3, 4, 5],
+        **kwargs,
+    )
+
+
+def test_a_shared_schedule_edited_through_one_policy_moves_every_policys_tickets(
+    admin_user, agent, on_commit
+):
+    # given: two policies counting in the same office hours
+    office = _office()
+    first = f.SlaPolicyFactory(is_default=True, schedule=office)
+    second = f.SlaPolicyFactory(schedule=office)
+    with time_machine.travel(MONDAY, tick=False):
+        mine = create(agent)
+        theirs = create(agent)
+    Ticket.objects.filter(pk=theirs.pk).update(sla_policy=second)
+    # when: the hours are edited on the first policy's form
+    with time_machine.travel(MONDAY + timedelta(minutes=5), tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=first, actor=admin_user, schedule={"start_time": "09:00", "end_time": "12:00"}
+        )
+    # then: 2 h on Monday, 2 h on Tuesday from 09:00, for both
+    for ticket in (mine, theirs):
+        ticket.refresh_from_db()
+        assert ticket.first_response_due_at == datetime(2025, 6, 3, 11, 0, tzinfo=UTC)
+
+
+def test_a_policy_with_an_invalid_schedule_is_left_alone_and_stays_marked(
+    admin_user, agent, on_commit
+):
+    # given: a schedule saved around its validators (the admin form cannot do that)
+    office = _office()
+    policy = f.SlaPolicyFactory(is_default=True, schedule=office)
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    due = ticket.resolution_due_at
+    BusinessSchedule.objects.filter(pk=office.pk).update(timezone="Europe/Nowhere")
+    # when: an unrelated global holiday asks every policy to recompute
+    with on_commit():
+        admin_crud.holiday_create(actor=admin_user, date="2025-12-25", name="Christmas")
+    # then: its deadlines do not fall back to calendar time
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at == due
+    policy.refresh_from_db()
+    assert policy.recompute_requested_at is not None
+    # once the schedule is fixed, the sweep catches up
+    BusinessSchedule.objects.filter(pk=office.pk).update(timezone="UTC")
+    from escalated.services.sla import sla_recompute_pending
+
+    assert sla_recompute_pending().skipped == ()
+    policy.refresh_from_db()
+    assert policy.recompute_requested_at is None
+
+
+def test_a_paused_tickets_marker_goes_when_its_deadline_moves_past_the_pause(
+    admin_user, agent, default_policy, on_commit
+):
+    from escalated.services.sla import sla_check
+    from escalated.services.tickets import ticket_change_status
+
+    # given: the 4 h first response is missed at 14:00, then the ticket waits from 16:00
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    sla_check(now=MONDAY + timedelta(hours=5))
+    ticket.refresh_from_db()
+    assert ticket.first_response_breached_at is not None
+    with time_machine.travel(MONDAY + timedelta(hours=6), tick=False):
+        ticket_change_status(ticket=ticket, actor=agent, status=Status.WAITING_ON_CUSTOMER)
+    # when: the target becomes 8 h (18:00, after the pause began) while it waits
+    with time_machine.travel(MONDAY + timedelta(hours=10), tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            first_response_hours={**default_policy.first_response_hours, "high": 8},
+        )
+    # then: 2 h of the clock are left, so it is no longer breached
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == MONDAY + timedelta(hours=8)
+    assert ticket.first_response_breached_at is None
+    with time_machine.travel(MONDAY + timedelta(hours=11), tick=False):
+        ticket_change_status(ticket=ticket, actor=agent, status=Status.IN_PROGRESS)
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == MONDAY + timedelta(hours=13)  # 2 h after the resume
+
+
+def test_with_sla_off_the_marks_wait(admin_user, agent, default_policy, on_commit):
+    from django.test import override_settings
+
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    with override_settings(ESCALATED={"SLA": {"ENABLED": False}}), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            first_response_hours={**default_policy.first_response_hours, "high": 8},
+        )
+    default_policy.refresh_from_db()
+    assert default_policy.recompute_requested_at is not None

@@ -316,3 +316,19 @@ def test_create_binds_on_the_client_behind_a_transaction_pooler(agent, monkeypat
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.reference, stored.metadata) == (f"ESC-{ticket.pk:05d}", {"k": 1})
     assert TicketActivity.objects.filter(ticket=ticket, type="created").count() == 1
+
+
+def test_a_pre_save_receiver_of_the_timeline_entry_can_read_its_ticket(agent):
+    from django.db.models.signals import pre_save
+
+    seen = []
+
+    def listen(sender, instance, **kwargs):
+        seen.append(instance.ticket.subject)
+
+    pre_save.connect(listen, sender=TicketActivity, dispatch_uid="reads-ticket")
+    try:
+        ticket_create(actor=agent, subject="Read me", description="D", requester_email="a@b.co")
+    finally:
+        pre_save.disconnect(sender=TicketActivity, dispatch_uid="reads-ticket")
+    assert seen == ["Read me"]
