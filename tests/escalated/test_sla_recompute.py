@@ -414,3 +414,45 @@ def test_with_sla_off_the_marks_wait(admin_user, agent, default_policy, on_commi
         )
     default_policy.refresh_from_db()
     assert default_policy.recompute_requested_at is not None
+
+
+def test_django_admin_edits_move_the_deadlines_too(admin_user, agent, on_commit):
+    import json
+
+    from django.test import Client
+
+    # given: a superuser in Django's admin, a ticket of an office-hours policy
+    office = _office()
+    policy = f.SlaPolicyFactory(is_default=True, schedule=office)
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    admin_user.is_superuser = admin_user.is_staff = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    # when: the policy's first-response target for "high" becomes 2 h
+    form = {
+        "name": policy.name,
+        "description": "",
+        "is_default": "on",
+        "is_active": "on",
+        "first_response_hours": json.dumps({**policy.first_response_hours, "high": 2}),
+        "resolution_hours": json.dumps(policy.resolution_hours),
+        "schedule": str(office.pk),
+        "created_at_0": "2025-06-01",
+        "created_at_1": "00:00:00",
+    }
+    with time_machine.travel(MONDAY + timedelta(minutes=1), tick=False), on_commit():
+        response = client.post(f"/admin/escalated/slapolicy/{policy.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == MONDAY + timedelta(hours=2)
+    # and when Monday becomes a holiday there: the clock starts on Tuesday at 09:00
+    with time_machine.travel(MONDAY + timedelta(minutes=2), tick=False), on_commit():
+        response = client.post(
+            "/admin/escalated/holiday/add/",
+            {"schedule": str(office.pk), "date": "2025-06-02", "name": "Day off"},
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket.refresh_from_db()
+    assert ticket.first_response_due_at == datetime(2025, 6, 3, 11, 0, tzinfo=UTC)
