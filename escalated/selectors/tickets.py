@@ -665,10 +665,22 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """``(count, exact)``: counts at most ``cap + 1`` rows; beyond ``cap`` it says so."""
-    counted = qs.order_by().values("pk")[: cap + 1].count()
+def capped_count(qs: QuerySet[Any], cap: int = COUNT_CAP, *, few: bool = False) -> tuple[int, bool]:
+    """``(count, exact)``: counts at most ``cap + 1`` rows; beyond ``cap`` it says so.
+
+    ``few``: ``qs`` selects few rows through an index of its own and is ordered by an
+    expression no index gives (see :func:`_ordering`); the count keeps that order, which
+    makes PostgreSQL fetch the matches from their index. Unordered, the ``LIMIT`` lets
+    it start a sequential scan that expects to stop early, and with the skewed
+    estimates of "at risk" (warning moments long past on closed tickets) reads the
+    whole table instead: 50 ms against 5 ms at 100,000 tickets.
+    """
+    counted = _count_rows(qs, few=few)[: cap + 1].count()
     return (cap, False) if counted > cap else (counted, True)
+
+
+def _count_rows(qs: QuerySet[Any], *, few: bool) -> QuerySet[Any]:
+    return (qs if few else qs.order_by()).values("pk")
 
 
 def paginate(
@@ -679,6 +691,7 @@ def paginate(
     cap: int = COUNT_CAP,
     prepare: Callable[[QuerySet[M]], QuerySet[M]] | None = None,
     load: Callable[[list[Any]], list[Any]] | None = None,
+    few: bool = False,
 ) -> Page:
     """Slice ``qs`` for ``page`` (1-based; a page past the end shows the last page).
 
@@ -687,11 +700,12 @@ def paginate(
     pays for them. With ``load`` the page query selects only the primary keys, with
     the capped count as a scalar subquery of the same statement (one round trip; a
     page past the end costs a second one), and ``load(pks)`` returns the items in that
-    order. Beyond the cap, ``total`` is ``cap`` and ``total_is_exact`` false.
+    order. Beyond the cap, ``total`` is ``cap`` and ``total_is_exact`` false. ``few``:
+    as for :func:`capped_count`.
     """
     if load is not None:
-        return _paginate_ids(qs, page=page, per_page=per_page, cap=cap, load=load)
-    total, exact = capped_count(qs, cap)
+        return _paginate_ids(qs, page=page, per_page=per_page, cap=cap, load=load, few=few)
+    total, exact = capped_count(qs, cap, few=few)
     last = max(1, -(-total // per_page))
     current = min(max(1, page), last)
     offset = (current - 1) * per_page
@@ -702,9 +716,10 @@ def paginate(
     )
 
 
-def _capped_count_sql(qs: QuerySet[Any], cap: int) -> RawSQL:
+def _capped_count_sql(qs: QuerySet[Any], cap: int, *, few: bool = False) -> RawSQL:
     """:func:`capped_count` as a scalar subquery."""
-    inner, params = qs.order_by().values("pk")[: cap + 1].query.get_compiler(qs.db).as_sql()
+    counted = _count_rows(qs, few=few)[: cap + 1]
+    inner, params = counted.query.get_compiler(qs.db).as_sql()
     return RawSQL(
         f"SELECT COUNT(*) FROM ({inner}) esc_counted", params, output_field=IntegerField()
     )
@@ -717,23 +732,30 @@ def _first_guess(page: int, per_page: int, cap: int) -> int:
 
 
 def _paginate_ids(
-    qs: QuerySet[Any], *, page: int, per_page: int, cap: int, load: Callable[[list[Any]], list[Any]]
+    qs: QuerySet[Any],
+    *,
+    page: int,
+    per_page: int,
+    cap: int,
+    load: Callable[[list[Any]], list[Any]],
+    few: bool = False,
 ) -> Page:
     current = _first_guess(page, per_page, cap)
     offset = (current - 1) * per_page
+    total_sql = _capped_count_sql(qs, cap, few=few)
     rows = list(
-        qs.annotate(esc_total=_capped_count_sql(qs, cap)).values_list("pk", "esc_total")[
-            offset : offset + per_page
-        ]
+        qs.annotate(esc_total=total_sql).values_list("pk", "esc_total")[offset : offset + per_page]
     )
     if rows:
         counted = rows[0][1]
     elif current == 1:
         counted = 0
     else:  # past the end: show the last page
-        total, _exact = capped_count(qs, cap)
+        total, _exact = capped_count(qs, cap, few=few)
         last = max(1, -(-total // per_page))
-        return _paginate_ids(qs, page=min(last, current - 1), per_page=per_page, cap=cap, load=load)
+        return _paginate_ids(
+            qs, page=min(last, current - 1), per_page=per_page, cap=cap, load=load, few=few
+        )
     total, exact = (cap, False) if counted > cap else (counted, True)
     return Page(
         items=load([row[0] for row in rows]),
@@ -987,8 +1009,14 @@ def ticket_list_for_agent(*, user: Any, filters: TicketFilters, using: str = "de
     if filters.search:
         qs = qs.filter(ticket_search_q(filters.search, using=using))
     qs = _filter_for_agent(qs, filters, _Values(_agent_filter_values(filters, user)))
+    return qs.order_by(*_ordering(filters.sort, few=_lists_few(filters, using)))
+
+
+def _lists_few(filters: TicketFilters, using: str) -> bool:
+    """Whether the list's filters select few tickets through an index of their own: a
+    full-text search on PostgreSQL, or "at risk" (see :func:`_ordering`)."""
     fts = bool(filters.search) and connections[using].vendor == "postgresql"
-    return qs.order_by(*_ordering(filters.sort, few=fts or filters.sla == "at_risk"))
+    return fts or filters.sla == "at_risk"
 
 
 def _filters_shape(filters: TicketFilters) -> TicketFilters:
@@ -1036,7 +1064,13 @@ def ticket_page_for_agent(
             using=using,
         )
     qs = ticket_list_for_agent(user=user, filters=filters, using=using)
-    return paginate(qs, page=filters.page, per_page=filters.per_page, load=_display(using))
+    return paginate(
+        qs,
+        page=filters.page,
+        per_page=filters.per_page,
+        load=_display(using),
+        few=_lists_few(filters, using),
+    )
 
 
 def _list_query(
