@@ -15,15 +15,23 @@ recipient and kind, and webhook payloads are built together.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Final
+from typing import Final, ParamSpec, TypeVar
 
 from escalated.notifications import _collect, mail, webhooks
 from escalated.notifications.webhooks import webhooks_drain, webhooks_pending
 
-__all__ = ["collecting", "connect", "sweep", "webhooks_drain", "webhooks_pending"]
+__all__ = [
+    "collected",
+    "collecting",
+    "connect",
+    "sweep",
+    "webhooks_drain",
+    "webhooks_pending",
+]
 
 logger = logging.getLogger("escalated.notifications")
 
@@ -54,6 +62,23 @@ def collecting() -> Iterator[None]:
         if token is not None:
             _collect.stop(token)
             mail.send_groups(list(collector.mail.values()))
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def collected(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` inside :func:`collecting`: for the bulk services (the SLA sweep,
+    the rule run, auto-close), so a whole run sends one e-mail per recipient and kind,
+    whoever calls it."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collecting():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 @contextmanager

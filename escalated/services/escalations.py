@@ -66,7 +66,7 @@ from django.db.models import (
 from django.dispatch import Signal
 from django.utils import timezone
 
-from escalated import signals
+from escalated import notifications, signals
 from escalated.business_hours import Schedule
 from escalated.conf import app_settings
 from escalated.exceptions import NotPermitted, ValidationFailed
@@ -678,6 +678,7 @@ def _run_rule(
     )
 
 
+@notifications.collected
 def escalations_evaluate(
     *,
     now: datetime | None = None,

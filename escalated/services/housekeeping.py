@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from escalated import signals
+from escalated import notifications, signals
 from escalated.models import ActivityType, Status, Ticket, TicketActivity
 from escalated.services._effects import record_activities_for, send_many_after_commit
 
 Progress = Callable[[int], None] | None
 
 
+@notifications.collected
 def tickets_close_resolved(
     *,
     days: int,

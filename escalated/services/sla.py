@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
-from escalated import signals
+from escalated import notifications, signals
 from escalated.business_hours import Schedule, add_business_time, business_time_between
 from escalated.conf import app_settings, parse_clock
 from escalated.models import (
@@ -431,6 +431,7 @@ _BREACH_OF_WARNING: Final = {
 }
 
 
+@notifications.collected
 def sla_check(
     *,
     now: datetime | None = None,

@@ -873,3 +873,14 @@ def test_a_refused_mailbox_does_not_stop_the_others(on_commit, caplog, settings)
         sla_check(now=NOW)
     assert RefusingSmtp.sent == [["good@example.com"]]
     assert "bad@example.com" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the signals go out per batch
+def test_the_sweep_services_collect_over_their_whole_run(assignee, mailoutbox):
+    # given: more breaches than one batch holds
+    breaching(assignee, 5)
+    # when: called from a host's own code, in batches of two
+    sla_check(now=NOW, batch_size=2)
+    # then: one digest for the run, not one per batch
+    (digest,) = mailoutbox
+    assert digest.subject == "5 tickets breached their SLA"
