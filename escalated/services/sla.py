@@ -222,9 +222,9 @@ def sla_apply_deadlines(
     priority change never takes back time spent waiting on the customer. A first
     response already given stays as it was judged. A marker is cleared when its deadline
     moves past the clock (now, or where a paused clock stopped), so the new deadline is
-    notified once. Mutates the ticket in
-    memory only; save the returned fields inside your transaction. Bulk callers pass
-    ``schedule`` (from :func:`sla_schedule_for`, once per policy) to save its query.
+    notified once. Mutates the ticket in memory only; save the returned fields inside
+    your transaction. Bulk callers pass ``schedule`` (from :func:`sla_schedule_for`,
+    once per policy) to save its query.
     """
     now = now or timezone.now()
     # A paused clock stands where it stopped: a deadline after that moment has not come
