@@ -45,31 +45,43 @@ def tickets_close_resolved(
             if not batch:
                 break
             ids = [t.pk for t in batch]
-            Ticket.objects.filter(pk__in=ids, status=Status.RESOLVED).update(
+            changed = Ticket.objects.filter(pk__in=ids, status=Status.RESOLVED).update(
                 status=Status.CLOSED, closed_at=now, updated_at=now
             )
-            record_activities_for(
-                ids,
-                type=ActivityType.CLOSED,
-                data=[
-                    {
-                        "old_status": Status.RESOLVED,
-                        "new_status": Status.CLOSED,
-                        "reason": "auto_close",
-                    }
-                ]
-                * len(ids),
-                created_at=now,
-            )
-            for t in batch:
-                t.status, t.closed_at, t.updated_at = Status.CLOSED, now, now
-            send_many_after_commit(
-                signals.ticket_status_changed,
-                batch,
-                old_status=Status.RESOLVED,
-                new_status=Status.CLOSED,
-            )
-            send_many_after_commit(signals.ticket_closed, batch, reason="auto_close")
+            if changed != len(ids):
+                # Without row locks (SQLite) a ticket can change between the read and
+                # the guarded write; only those this write closed get the timeline
+                # entry and the signals. The write holds the database lock now.
+                closed_now = set(
+                    Ticket.objects.filter(
+                        pk__in=ids, status=Status.CLOSED, closed_at=now
+                    ).values_list("pk", flat=True)
+                )
+                batch = [t for t in batch if t.pk in closed_now]
+                ids = [t.pk for t in batch]
+            if batch:
+                record_activities_for(
+                    ids,
+                    type=ActivityType.CLOSED,
+                    data=[
+                        {
+                            "old_status": Status.RESOLVED,
+                            "new_status": Status.CLOSED,
+                            "reason": "auto_close",
+                        }
+                    ]
+                    * len(ids),
+                    created_at=now,
+                )
+                for t in batch:
+                    t.status, t.closed_at, t.updated_at = Status.CLOSED, now, now
+                send_many_after_commit(
+                    signals.ticket_status_changed,
+                    batch,
+                    old_status=Status.RESOLVED,
+                    new_status=Status.CLOSED,
+                )
+                send_many_after_commit(signals.ticket_closed, batch, reason="auto_close")
         closed += len(batch)
         if progress:
             progress(len(batch))

@@ -71,3 +71,41 @@ def test_purge_activities_keeps_recent_entries():
 def test_purge_activities_rejects_bad_arguments(args):
     with pytest.raises(CommandError):
         call_command("purge_activities", *args)
+
+
+def test_close_resolved_skips_a_ticket_reopened_between_its_read_and_its_write(
+    signal_log, django_capture_on_commit_callbacks
+):
+    """Without row locks (SQLite) a ticket can be reopened after the batch was read: the
+    guarded UPDATE leaves it alone, and so must the timeline and the signals."""
+    from django.db import connection
+
+    from escalated.services.housekeeping import tickets_close_resolved
+
+    keep, reopened = resolved(10), resolved(10)
+    table = Ticket._meta.db_table
+
+    fired = []
+
+    def reopen_first(execute, sql, params, many, context):
+        if not fired and sql.startswith("UPDATE") and table in sql and "closed_at" in sql:
+            fired.append(sql)
+            with connection.cursor() as cursor:  # what another process would commit
+                cursor.execute(
+                    f'UPDATE "{table}" SET status = %s WHERE id = %s',
+                    [Status.REOPENED, reopened.pk],
+                )
+        return execute(sql, params, many, context)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        connection.execute_wrapper(reopen_first),
+    ):
+        closed = tickets_close_resolved(days=7)
+
+    assert fired, "the close UPDATE was not seen"
+    assert closed == 1
+    assert Ticket.objects.get(pk=keep.pk).status == Status.CLOSED
+    assert Ticket.objects.get(pk=reopened.pk).status == Status.REOPENED
+    assert list(TicketActivity.objects.values_list("ticket_id", flat=True)) == [keep.pk]
+    assert [e["ticket"].pk for e in signal_log.of("ticket_closed")] == [keep.pk]
