@@ -87,17 +87,27 @@ def _compile(build: Build, shape: Hashable, using: str, vendor: str) -> Compiled
 
 
 def run(
-    build: Build, values: Sequence[Any], shape: Hashable = (), *, using: str
+    build: Build,
+    values: Sequence[Any],
+    shape: Hashable = (),
+    *,
+    using: str,
+    prepare: bool = True,
 ) -> list[tuple[Any, ...]]:
     """Rows of ``build(*shape)`` with ``values`` in its placeholders, converted like the
     ORM's ``values_list()`` rows (datetimes, JSON, booleans on every backend).
 
     ``build`` must be a module-level function and ``shape`` hashable: together with the
-    database they key the cache of compiled statements.
+    database they key the cache of compiled statements. ``prepare=False`` runs the SQL
+    on an ordinary cursor (constants bound on the client, planned on each run): for a
+    statement whose plan needs its constants, such as an expression index whose
+    definition holds some, or a partial index whose condition does (see
+    :func:`statement_cursor`).
     """
     connection = connections[using]
     statement = _compile(build, shape, using, connection.vendor)
-    with statement_cursor(connection) as cursor:
+    cursor_for = statement_cursor if prepare else _plain_cursor
+    with cursor_for(connection) as cursor:
         if connection.vendor == "postgresql":
             fast_timestamps_on_cursor(connection, cursor)
         cursor.execute(statement.sql, statement.bind(values))
@@ -123,6 +133,10 @@ def run(
     return converted
 
 
+def _plain_cursor(connection: Any) -> Any:
+    return connection.cursor()
+
+
 def statement_cursor(connection: Any) -> Any:
     """A cursor for a statement run again and again with other values: on PostgreSQL
     with psycopg 3, one that runs it as a server-side prepared statement (see
@@ -130,7 +144,10 @@ def statement_cursor(connection: Any) -> Any:
 
     A page's statements join several tables: planning them took longer than running
     them (1.2 ms against 0.4 ms for a list page). Prepared once per connection, they
-    are planned once. Skipped where prepared statements do not survive: with
+    are planned once. Their parameters hold the query's constants too (say, the open
+    statuses): after five runs PostgreSQL may switch to a generic plan, which cannot
+    match them to an index's definition or condition; such statements are run with
+    ``run(prepare=False)``. Skipped where prepared statements do not survive: with
     ``DISABLE_SERVER_SIDE_CURSORS`` set (what Django asks for behind a transaction
     pooler such as PgBouncer) and on psycopg 2. The cursor is Django's own wrapper, so
     query logging, counting and execute wrappers see these statements as any other.

@@ -1062,6 +1062,9 @@ def ticket_page_for_agent(
                 ticket_list_for_agent(user=user, filters=filters, using=using)
             ),
             using=using,
+            # Constants of the due index's expression and of the breached index's
+            # condition: a generic plan would sort or scan the whole table instead.
+            prepare=filters.sort != "due" and filters.sla != "breached",
         )
     qs = ticket_list_for_agent(user=user, filters=filters, using=using)
     return paginate(
@@ -1102,20 +1105,22 @@ def _list_page(
     per_page: int,
     count: Callable[[], tuple[int, bool]],
     using: str,
+    prepare: bool = True,
 ) -> Page:
     """A page of a list in two queries: one statement compiled per shape and page for
     the rows to show (display columns, see :func:`ticket_display_list`) with the
     capped count of the list as a scalar subquery, then their tags and attachments.
-    A page past the end counts (``count()``) and shows the last page."""
+    A page past the end counts (``count()``) and shows the last page. ``prepare``: as
+    for :func:`escalated.selectors._compiled.run`."""
     cap = COUNT_CAP
     current = _first_guess(page, per_page, cap)
     shape = (using, kind, (current - 1) * per_page, per_page, cap)
-    rows = run(_list_query, values, shape, using=using)
+    rows = run(_list_query, values, shape, using=using, prepare=prepare)
     if not rows and current > 1:
         total, _exact = count()
         current = max(1, -(-total // per_page))
         shape = (using, kind, (current - 1) * per_page, per_page, cap)
-        rows = run(_list_query, values, shape, using=using)
+        rows = run(_list_query, values, shape, using=using, prepare=prepare)
     counted = rows[0][-1] if rows else 0
     total, exact = (cap, False) if counted > cap else (counted, True)
     tickets = _tickets_from_rows(rows, using, rating=False)
