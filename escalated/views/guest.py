@@ -55,20 +55,21 @@ def create(request: HttpRequest) -> HttpResponse:
 def store(request: HttpRequest) -> HttpResponse:
     """Open a guest ticket and go to its secret link.
 
-    At most ``GUEST_RATE_LIMIT`` tickets per client address and period: beyond it the
-    form comes back with the input kept and a message saying when to try again.
+    At most ``GUEST_RATE_LIMIT`` tickets per client address (an IPv6 one by its /64)
+    and period, counted before the ticket is written so that submissions sent at once
+    cannot overrun it: beyond it the form comes back with the input kept and a message
+    saying when to try again. A submission refused as invalid does not count.
     """
     form = parse_form(request)
     email = form.text("email").strip()
-    client = request.META.get("REMOTE_ADDR") or "unknown"
-    rate = app_settings.GUEST_RATE_LIMIT
-    wait = throttle.blocked("guest_ticket", client, rate)
-    if wait is not None:
-        minutes = -(-wait // 60)
+    client = throttle.address_key(request.META.get("REMOTE_ADDR"))
+    place = throttle.acquire("guest_ticket", client, app_settings.GUEST_RATE_LIMIT)
+    if place.retry_after is not None:
+        minutes = -(-place.retry_after // 60)
         raise Throttled(
             "You have opened several tickets in a short time. Please try again in "
             f"{minutes} minute{'s' if minutes != 1 else ''}.",
-            retry_after=wait,
+            retry_after=place.retry_after,
         )
     try:
         ticket = svc.ticket_create(
@@ -83,12 +84,12 @@ def store(request: HttpRequest) -> HttpResponse:
             attachments=form.uploads(),
         )
     except ValidationFailed as exc:
+        throttle.release(place)  # nothing was opened: the attempt does not count
         errors = {_FIELDS.get(k, k): v for k, v in exc.errors.items()}
         if not email:
             errors.setdefault("email", ["Enter your e-mail address."])
         raise ValidationFailed(exc.message, code=exc.code, errors=errors) from exc
     assert ticket.guest_token  # guest tickets always get one
-    throttle.record("guest_ticket", client, rate)
     return done(
         request,
         _show_url(ticket.guest_token),

@@ -96,6 +96,44 @@ def test_a_throttled_json_client_gets_429_with_retry_after(ui):
     assert Ticket.objects.count() == 1
 
 
+@override_settings(ESCALATED={"GUEST_RATE_LIMIT": "1/h"})
+def test_simultaneous_submissions_cannot_overrun_the_limit(ui, monkeypatch):
+    # given: a second submission from the same address arrives while the first one is
+    # still being written (two requests at once)
+    create = svc.ticket_create
+    overlapping = []
+
+    def slow_create(**kwargs):
+        if not overlapping:
+            overlapping.append(_submit(ui, "at once"))
+        return create(**kwargs)
+
+    monkeypatch.setattr(svc, "ticket_create", slow_create)
+
+    # when
+    _submit(ui, 1)
+
+    # then: one of the two is refused
+    assert Ticket.objects.count() == 1
+    assert_redirect(overlapping[0], "/support/guest/")
+
+
+@override_settings(ESCALATED={"GUEST_RATE_LIMIT": "1/h"})
+def test_an_ipv6_client_is_one_64_network(ui):
+    # a subscriber line gets a whole /64: each of its addresses is the same client
+    _submit(ui, 1, address="2001:db8:1:2::10")
+    _submit(ui, 2, address="2001:db8:1:2:ffff::99")
+    _submit(ui, 3, address="::ffff:203.0.113.7")  # an IPv4 client seen through IPv6
+    _submit(ui, 4, address="203.0.113.7")
+    _submit(ui, 5, address="2001:db8:1:3::10")  # another line
+
+    assert sorted(Ticket.objects.values_list("subject", flat=True)) == [
+        "Spam 1",
+        "Spam 3",
+        "Spam 5",
+    ]
+
+
 @override_settings(ESCALATED={"GUEST_RATE_LIMIT": None})
 def test_no_guest_limit_when_turned_off(ui):
     for n in range(12):
