@@ -164,11 +164,29 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return errors
 
 
-def _is_http_url(value: object) -> bool:
+def _http_url_problem(value: object, *, base: bool = False) -> str | None:
+    """What is wrong with ``value`` as an absolute http(s) URL, or ``None``.
+
+    ``base``: a URL that paths are appended to (``PUBLIC_URL``), so no query or fragment.
+    Never raises: ``urlsplit`` and ``.port`` raise ``ValueError`` on malformed input,
+    and a check that raises stops ``manage.py check`` (and ``runserver``) with a traceback.
+    """
     if not isinstance(value, str):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+        return "it is not a string"
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return "it contains spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        return f"it cannot be parsed ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it must start with http:// or https:// and name a host"
+    if parts.username is not None or parts.password is not None:
+        return "credentials in the URL are not supported"
+    if base and ("?" in value or "#" in value):
+        return "paths are appended to it, so it can have no query or fragment"
+    return None
 
 
 def _check_notifications() -> list[CheckMessage]:
@@ -197,19 +215,23 @@ def _check_notifications() -> list[CheckMessage]:
             )
         )
     url = app_settings.get("WEBHOOK_URL")
-    if url not in (None, "") and not _is_http_url(url):
+    problem = None if url in (None, "") else _http_url_problem(url)
+    if problem:
         errors.append(
             _error(
-                f"WEBHOOK_URL {url!r} must be an http:// or https:// URL.",
+                f"WEBHOOK_URL {url!r} must be an http:// or https:// URL: {problem}.",
                 "escalated.E013",
-                "Or None to post no webhooks.",
+                "Or None to post no webhooks. To authenticate the posts, set WEBHOOK_SECRET "
+                "and check the X-Escalated-Signature header.",
             )
         )
     public_url = app_settings.get("PUBLIC_URL")
-    if public_url not in (None, "") and not _is_http_url(public_url):
+    problem = None if public_url in (None, "") else _http_url_problem(public_url, base=True)
+    if problem:
         errors.append(
             _error(
-                f"PUBLIC_URL {public_url!r} must be an absolute http:// or https:// URL.",
+                f"PUBLIC_URL {public_url!r} must be an absolute http:// or https:// URL: "
+                f"{problem}.",
                 "escalated.E014",
                 "The address of your site's root, e.g. 'https://support.example.com'.",
             )

@@ -49,6 +49,8 @@ def collecting() -> Iterator[None]:
     when each block ends, their tickets' relations loaded in one query per relation.
     Blocks nest: an inner one (a batch of a sweep) joins the outer one (the sweep).
     What was collected is sent even when the block raises: its changes have committed.
+    Sending never raises out of the block either (a failure is logged), as for a single
+    notification: the block often ends in an after-commit hook or a finished sweep.
     """
     collector = _collect.active()
     token = None
@@ -58,10 +60,24 @@ def collecting() -> Iterator[None]:
         yield
     finally:
         events, collector.events = collector.events, []
-        webhooks.send_events(events)
-        if token is not None:
-            _collect.stop(token)
-            mail.send_groups(list(collector.mail.values()))
+        try:
+            webhooks.send_events(events)
+        finally:
+            if token is not None:
+                _collect.stop(token)
+                _send_collected_mail(list(collector.mail.values()))
+
+
+def _send_collected_mail(groups: list[mail.Group]) -> None:
+    try:
+        mail.send_groups(groups)
+    except Exception:
+        # The changes have committed; say loudly what was lost instead of failing the
+        # request or the sweep whose block ends here.
+        logger.exception(
+            "%d collected e-mail notification(s) could not be sent.",
+            sum(len(g.notices) for g in groups),
+        )
 
 
 P = ParamSpec("P")

@@ -35,6 +35,7 @@ from django.utils.http import RFC3986_SUBDELIMS
 from escalated.conf import app_settings
 from escalated.models import AuthorType, Contact, Reply, Ticket
 from escalated.notifications import _collect
+from escalated.permissions import is_agent
 
 logger = logging.getLogger("escalated.notifications")
 
@@ -79,14 +80,17 @@ class Notice:
 
 @dataclass(slots=True)
 class Group:
-    """The notices of one recipient and kind in a collecting block (the first few kept).
+    """The notices of one recipient and kind in a collecting block.
 
     ``count`` is the number of distinct tickets: a ticket that breaches both targets
-    in one sweep is one digest line, its details joined.
+    in one sweep is one digest line, its details joined. Notices are kept for the
+    first :data:`DIGEST_LINES` tickets (``listed``), every notice of those tickets:
+    the other target a listed ticket breaches later in the sweep still joins its line.
     """
 
     notices: list[Notice]
     tickets: set[int] = field(default_factory=set)
+    listed: set[int] = field(default_factory=set)
 
     @property
     def count(self) -> int:
@@ -190,8 +194,6 @@ def ticket_reopened(ticket: Ticket, user: Any, **kwargs: Any) -> list[Notice]:
     reopening by an agent is left out. A reopening caused by the requester's reply is
     left out too: the reply's e-mail already says the ticket was reopened.
     """
-    from escalated.permissions import is_agent
-
     if user is not None and is_agent(user):
         return []
     if ticket.last_reply_at is not None and ticket.last_reply_at == ticket.updated_at:
@@ -288,16 +290,13 @@ def dispatch(notices: Iterable[Notice]) -> None:
         key = (notice.to.key, notice.kind)
         group = groups.get(key)
         if group is None:
-            groups[key] = Group(notices=[notice], tickets={notice.ticket.pk})
-            continue
-        if notice.ticket.pk not in group.tickets:
-            group.tickets.add(notice.ticket.pk)
-            if len(group.notices) < DIGEST_LINES:
-                group.notices.append(notice)
-            continue
-        # The same ticket again (its other SLA target): kept as its own notice, so a
-        # single-ticket group still sends each e-mail; digest lines join them.
-        if len(group.notices) < DIGEST_LINES:
+            group = groups[key] = Group(notices=[])
+        pk = notice.ticket.pk
+        group.tickets.add(pk)
+        # A ticket already listed keeps each of its notices (a single-ticket group
+        # sends each e-mail; digest lines join their details); new tickets up to the cap.
+        if pk in group.listed or len(group.listed) < DIGEST_LINES:
+            group.listed.add(pk)
             group.notices.append(notice)
 
 
@@ -319,6 +318,10 @@ def send_groups(groups: Sequence[Group]) -> None:
         person = people.get(first.to.key)
         address = _address(person, inactive)
         if address is None:
+            continue
+        if first.to.role == AGENT and not is_agent(person):
+            # Still assigned, no longer an agent: notes, customer replies and SLA
+            # matters are agents' business only.
             continue
         try:
             if group.count == 1:
@@ -456,10 +459,14 @@ class Links:
             return self._fill("guest.show", "token", ticket.guest_token)
         return self._fill("customer.tickets.show", "key", key)
 
-    def ticket_list(self, kind: str, *, role: str) -> str:
+    def ticket_list(self, kind: str, *, role: str, person: Any) -> str | None:
         """The list a digest points to: the agent's own tickets (breached or at risk
-        for the SLA kinds), or the requester's tickets."""
+        for the SLA kinds), or the requester's tickets in the portal; ``None`` for a
+        requester without an account, who has no portal to sign in to (their digest
+        lines carry each ticket's secret link)."""
         if role != AGENT:
+            if getattr(person, "user_id", None) is None:
+                return None
             return absolute(reverse("escalated:customer.tickets.index"))
         query = {"sla_breached": "&sla=breached", "sla_warning": "&sla=at_risk"}.get(kind, "")
         return absolute(reverse("escalated:agent.tickets.index")) + "?assignee=me" + query
@@ -519,6 +526,6 @@ def _digest(group: Group, person: Any, address: str, links: Links) -> EmailMulti
         "lines": lines,
         "more": group.count - len(lines),
         "recipient_name": _person_name(person),
-        "url": links.ticket_list(first.kind, role=role),
+        "url": links.ticket_list(first.kind, role=role, person=person),
     }
     return _build("digest", context, address)

@@ -286,18 +286,34 @@ class _Queue:
 _lock = threading.Lock()
 _queue: _Queue | None = None
 _queue_pid: int | None = None
+_worker: threading.Thread | None = None
 
 
 def _process_queue() -> _Queue:
     """This process's queue, its worker started on first use (and again after a fork,
-    whose child inherits the queue but not the thread)."""
-    global _queue, _queue_pid
+    whose child inherits the queue but not the thread).
+
+    A worker that could not start (``RuntimeError``: the OS refused a thread, or the
+    interpreter is shutting down) is logged and tried again on the next event or
+    drain; its events wait in the queue meanwhile.
+    """
+    global _queue, _queue_pid, _worker
     with _lock:
         if _queue is None or _queue_pid != os.getpid():
-            _queue, _queue_pid = _Queue(), os.getpid()
-            threading.Thread(
+            _queue, _queue_pid, _worker = _Queue(), os.getpid(), None
+        if _worker is None or not _worker.is_alive():
+            worker = threading.Thread(
                 target=_work, args=(_queue,), name="escalated-webhooks", daemon=True
-            ).start()
+            )
+            try:
+                worker.start()
+            except RuntimeError:
+                logger.exception(
+                    "Could not start the webhook worker; %d event(s) wait for the next try.",
+                    _queue.pending(),
+                )
+            else:
+                _worker = worker
         return _queue
 
 
@@ -319,12 +335,18 @@ def webhooks_pending() -> int:
 
 def webhooks_drain(timeout: float | None = None) -> bool:
     """Wait until every queued webhook event was posted (or given up on); ``timeout``
-    in seconds, ``None`` for as long as it takes. Returns whether the queue is empty.
+    in seconds, ``None`` for as long as it takes. Returns whether the queue is empty
+    (``False`` at once when events wait but no worker can be started).
 
     For tests and for management commands, whose process ends right after.
     """
-    queue = _queue if _queue_pid == os.getpid() else None
-    return True if queue is None else queue.wait_empty(timeout)
+    if webhooks_pending() == 0:
+        return True
+    queue = _process_queue()  # starts the worker if an earlier start failed
+    worker = _worker
+    if worker is None or not worker.is_alive():
+        return queue.pending() == 0
+    return queue.wait_empty(timeout)
 
 
 def _work(queue: _Queue) -> None:

@@ -884,3 +884,194 @@ def test_the_sweep_services_collect_over_their_whole_run(assignee, mailoutbox):
     # then: one digest for the run, not one per batch
     (digest,) = mailoutbox
     assert digest.subject == "5 tickets breached their SLA"
+
+
+# --------------------------------------------------------------------------- second review
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("WEBHOOK_URL", "http://[::1", "escalated.E013"),  # urlsplit raises on it
+        ("WEBHOOK_URL", "https://hooks.example.com:abc/", "escalated.E013"),
+        ("WEBHOOK_URL", "https://hooks.example .com/", "escalated.E013"),
+        ("WEBHOOK_URL", "https:///escalated", "escalated.E013"),
+        ("WEBHOOK_URL", "https://user:pw@hooks.example.com/", "escalated.E013"),  # never sent
+        ("PUBLIC_URL", "http://[::1", "escalated.E014"),
+        ("PUBLIC_URL", "https://support.example.com:99999", "escalated.E014"),
+        ("PUBLIC_URL", "https://support.example.com/?site=1", "escalated.E014"),
+        ("PUBLIC_URL", "https://support.example.com/#top", "escalated.E014"),
+        ("PUBLIC_URL", "https://support.example.com\n", "escalated.E014"),
+    ],
+)
+def test_malformed_urls_are_check_errors_not_crashes(key, value, expected):
+    from escalated.checks import check_settings
+
+    with email_settings(**{key: value}):
+        ids = [e.id for e in check_settings()]
+
+    assert expected in ids
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://hooks.example.com/escalated?key=1",
+        "http://127.0.0.1:8080/hooks",
+        "https://[::1]:8443/h",
+    ],
+)
+def test_good_webhook_urls_pass_the_check(value):
+    from escalated.checks import check_settings
+
+    with email_settings(WEBHOOK_URL=value):
+        assert [e.id for e in check_settings()] == []
+
+
+def readme_verifier() -> Any:
+    """The ``is_from_escalated`` of README's webhook section, run as documented."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (code,) = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", readme, re.S)
+        if "def is_from_escalated" in block
+    ]
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    return namespace["is_from_escalated"]
+
+
+def test_the_documented_signature_check_accepts_ours_and_refuses_anything_else():
+    is_from_escalated = readme_verifier()
+    body = b'{"event": "ticket_created"}'
+    good = webhooks.signature(body, "whsec_test")
+
+    assert is_from_escalated(body, good, "whsec_test")
+    assert not is_from_escalated(body + b" ", good, "whsec_test")
+    assert not is_from_escalated(body, good, "other")
+    assert not is_from_escalated(body, "", "whsec_test")
+    # a forged header with any character (Django decodes headers as latin-1) is refused,
+    # not a TypeError from compare_digest, i.e. a 500 on the receiving site
+    assert not is_from_escalated(body, "sha256=é", "whsec_test")
+
+
+def test_an_assignee_who_is_no_longer_an_agent_is_not_mailed_agent_matters(
+    ticket, assignee, agent, customer, on_commit, mailoutbox
+):
+    # given: Alice left the support team but keeps her account and her tickets
+    assignee.is_staff = False
+    assignee.save(update_fields=["is_staff"])
+    ticket.assignee.refresh_from_db()
+
+    # when: a note, a customer reply and a breach concern her ticket
+    with on_commit():
+        svc.reply_create(ticket=ticket, actor=agent, body="Secret plan", is_internal=True)
+        svc.reply_create(ticket=ticket, actor=customer, body="Still burning")
+    f.TicketFactory(status=Status.OPEN, assignee=assignee, first_response_due_at=PAST)
+    f.TicketFactory(status=Status.OPEN, assignee=assignee, first_response_due_at=PAST)
+    with on_commit():
+        sla_check(now=NOW)
+
+    # then: none of it reaches her mailbox
+    assert "alice@example.com" not in to(mailoutbox)
+    assert mailoutbox == []
+
+
+def test_a_guests_digest_points_to_their_secret_links_not_the_portal(agent, on_commit, mailoutbox):
+    # given: two tickets of a requester without an account, resolved in one bulk run
+    guest = {"actor": None, "channel": "guest", "requester_email": "gus@example.com"}
+    with on_commit():
+        tickets = [svc.ticket_create(**guest, subject=s, description="x") for s in "AB"]
+    mailoutbox.clear()
+
+    with notifications.collecting(), on_commit():
+        for t in tickets:
+            svc.ticket_resolve(ticket=t, actor=agent)
+
+    # then: one digest; each line has that ticket's secret link, and no portal link
+    (digest,) = mailoutbox
+    assert digest.to == ["gus@example.com"]
+    for t in tickets:
+        assert f"{PUBLIC}/support/guest/{t.guest_token}/" in digest.body
+        assert f'href="{PUBLIC}/support/guest/{t.guest_token}/"' in html_of(digest)
+    assert f"{PUBLIC}/support/tickets/" not in digest.body
+    assert f"{PUBLIC}/support/tickets/" not in html_of(digest)
+
+
+def test_a_digest_line_names_both_targets_past_the_first_fifty(assignee, on_commit, mailoutbox):
+    # given: 50 tickets that miss both targets (a full digest of first-response breaches,
+    # then the resolution breaches of the same tickets)
+    breaching(assignee, 50, resolution_due_at=PAST)
+
+    with notifications.collecting(), on_commit():  # the whole sweep, as check_sla does
+        sla_check(now=NOW)
+
+    (digest,) = mailoutbox
+    assert digest.subject == "50 tickets breached their SLA"
+    assert digest.body.count("(first response, resolution)") == 50
+    assert "more." not in digest.body
+
+
+def test_a_failure_while_sending_collected_mail_is_logged_not_raised(
+    ticket, agent, on_commit, mailoutbox, caplog
+):
+    from django.db import OperationalError
+
+    gone = {"now": False}
+
+    def database(execute, sql, params, many, context):
+        if gone["now"]:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    # when: the database fails just as the collected e-mails are being sent
+    with (
+        caplog.at_level(logging.ERROR, logger="escalated.notifications"),
+        connection.execute_wrapper(database),
+    ):
+        with notifications.collecting():
+            with on_commit():
+                svc.reply_create(ticket=ticket, actor=agent, body="Hello")
+            gone["now"] = True
+        gone["now"] = False
+
+    # then: the caller is not failed, the loss is logged, and later notices go out
+    assert "server closed the connection unexpectedly" in caplog.text
+    assert mailoutbox == []
+    assert notifications._collect.active() is None
+    with on_commit():
+        svc.reply_create(ticket=ticket, actor=agent, body="Again")
+    assert [m.to for m in mailoutbox] == [["carol@example.com"]]
+
+
+def test_a_worker_that_cannot_start_fails_nothing_and_is_started_later(
+    hook, customer, on_commit, monkeypatch, caplog
+):
+    # given: a fresh process state, and a first thread start the OS refuses
+    monkeypatch.setattr(webhooks, "_queue", None)
+    monkeypatch.setattr(webhooks, "_queue_pid", None)
+    monkeypatch.setattr(webhooks, "_worker", None)
+    real_start = threading.Thread.start
+    refusals = [RuntimeError("can't start new thread")]
+
+    def start(self):
+        if self.name == "escalated-webhooks" and refusals:
+            raise refusals.pop()
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+
+    # when: two tickets are created
+    with caplog.at_level(logging.ERROR, logger="escalated.notifications"):
+        with webhook_settings(hook), on_commit():
+            svc.ticket_create(actor=customer, subject="One", description="x")
+        with webhook_settings(hook), on_commit():
+            svc.ticket_create(actor=customer, subject="Two", description="x")
+        assert notifications.webhooks_drain(timeout=10)
+
+    # then: neither call failed; both events went out once a worker could start
+    assert "can't start new thread" in caplog.text
+    assert sorted(r.json["ticket"]["subject"] for r in hook.received) == ["One", "Two"]
