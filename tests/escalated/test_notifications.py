@@ -756,14 +756,23 @@ def test_an_unreachable_endpoint_neither_breaks_the_request_nor_the_service(capl
     assert all(uuid.UUID(str(r.args[0])) for r in failures)
 
 
-def test_nothing_is_posted_without_a_webhook_url(hook, customer, agent, on_commit):
-    with email_settings(WEBHOOK_URL=None), on_commit():
+def test_nothing_is_posted_once_the_webhook_url_is_unset(hook, customer, agent, on_commit):
+    # given: webhooks on, and working (the worker runs, the hook answers)
+    with webhook_settings(hook), on_commit():
         ticket = svc.ticket_create(actor=customer, subject="Hi", description="Help")
-        svc.ticket_resolve(ticket=ticket, actor=agent)
-
-    assert notifications.webhooks_pending() == 0
     assert notifications.webhooks_drain(timeout=10)
-    assert hook.received == []
+    assert hook.events() == ["ticket_created"]
+
+    # when: the URL is taken out (read on each event, never kept from the first)
+    for off in (None, ""):
+        with email_settings(WEBHOOK_URL=off, NOTIFICATION_CHANNELS=[]), on_commit():
+            svc.ticket_resolve(ticket=ticket, actor=agent)
+            svc.ticket_reopen(ticket=ticket, actor=agent)
+        assert notifications.webhooks_pending() == 0
+
+    # then
+    assert notifications.webhooks_drain(timeout=10)
+    assert hook.events() == ["ticket_created"]
 
 
 # --------------------------------------------------------------------------- review fixes
@@ -1075,3 +1084,62 @@ def test_a_worker_that_cannot_start_fails_nothing_and_is_started_later(
     # then: neither call failed; both events went out once a worker could start
     assert "can't start new thread" in caplog.text
     assert sorted(r.json["ticket"]["subject"] for r in hook.received) == ["One", "Two"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_mails_and_posts_nothing(hook, customer, agent, mailoutbox):
+    from django.db import transaction
+
+    ticket = svc.ticket_create(
+        actor=agent, requester_email="dave@example.com", subject="S", description="D"
+    )
+    mailoutbox.clear()
+    with email_settings(WEBHOOK_URL=hook.url):
+        # a change rolled back, alone and inside a collecting block (a sweep's batch)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            svc.reply_create(ticket=ticket, actor=agent, body="Never sent")
+            raise RuntimeError("rolled back")
+        with notifications.collecting(), pytest.raises(RuntimeError), transaction.atomic():
+            svc.ticket_resolve(ticket=ticket, actor=agent)
+            raise RuntimeError("rolled back")
+    assert notifications.webhooks_drain(timeout=10)
+
+    assert mailoutbox == []
+    assert hook.received == []
+
+
+def test_a_rule_run_costs_no_query_per_ticket_with_webhooks_on(hook, assignee, on_commit):
+    # given: e-mail and webhooks on, a rule whose actions send most kinds of signal
+    bob = f.AgentFactory(username="bob", email="bob@example.com")
+    department = f.DepartmentFactory(name="Fire")
+    tag = f.TagFactory(name="hot", slug="hot")
+    EscalationRule.objects.create(
+        name="Everything open",
+        conditions=[{"field": "status", "operator": "in", "value": ["open"]}],
+        actions=[
+            {"type": "escalate"},
+            {"type": "add_note", "value": "Escalated by a rule."},
+            {"type": "set_priority", "value": "high"},
+            {"type": "set_department", "value": department.pk},
+            {"type": "add_tag", "value": tag.pk},
+            {"type": "assign", "value": bob.pk},
+        ],
+    )
+
+    def queries_for(n: int) -> int:
+        Ticket.objects.all().delete()
+        breaching(assignee, n, first_response_due_at=None)
+        with (
+            email_settings(WEBHOOK_URL=hook.url),
+            CaptureQueriesContext(connection) as ctx,
+            notifications.collecting(),
+            on_commit(),
+        ):
+            escalations_evaluate()
+        assert notifications.webhooks_drain(timeout=10)
+        return len(ctx.captured_queries)
+
+    # then: the same queries for 2 and 9 tickets, every event posted
+    assert queries_for(2) == queries_for(9)
+    # (status, escalated, note, priority, department, tag, assigned: 7 per ticket)
+    assert len(hook.received) == (2 + 9) * 7
