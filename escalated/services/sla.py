@@ -688,16 +688,28 @@ def sla_recompute_request(*, policy_ids: Iterable[int] | None, actor: object) ->
     The request is a mark on each policy, written with the edit, so it survives a
     crash: the next :func:`sla_check` run recomputes what is still marked. Right after
     the commit, the tickets are recomputed at once when there are at most
-    :data:`RECOMPUTE_INLINE_LIMIT` of them.
+    :data:`RECOMPUTE_INLINE_LIMIT` of them. The mark then stays until a sweep that
+    starts ``CONFIG_CACHE_SECONDS`` after the commit (see
+    :func:`sla_recompute_pending`).
     """
     ids = None if policy_ids is None else list(policy_ids)
     if ids is not None and not ids:
         return
+    # Not every edit of the clock saves a model (a schedule's new holidays are
+    # bulk-created): forget this process's cached clock now and after the commit.
+    config_cache_clear()
+    transaction.on_commit(config_cache_clear)
     policies = SlaPolicy.objects.all() if ids is None else SlaPolicy.objects.filter(pk__in=ids)
-    policies.update(recompute_requested_at=timezone.now())
+    requested_at = timezone.now()
+    policies.update(recompute_requested_at=requested_at)
 
     def recompute_now() -> None:
         try:
+            # Other processes may have cached the old clock until the commit, not the
+            # edit's start: the mark counts from here (see sla_recompute_pending).
+            policies.filter(recompute_requested_at=requested_at).update(
+                recompute_requested_at=timezone.now()
+            )
             sla_recompute_pending(policy_ids=ids, actor=actor, max_tickets=RECOMPUTE_INLINE_LIMIT)
         except DatabaseError:
             # The edit has committed and stays marked: the next sweep finishes the job.
@@ -718,6 +730,11 @@ def sla_recompute_pending(
     (of those among ``policy_ids``), then clear each mark, unless a newer edit set it
     again meanwhile. With ``max_tickets``, policies with more open tickets than that
     stay marked for a later run. With nothing marked: one query.
+
+    A mark younger than ``CONFIG_CACHE_SECONDS`` stays after the recompute: until then
+    another process may still create, reprioritise or resume a ticket with the clock it
+    cached before the edit (see ``escalated.services._config``), and the next run
+    recomputes once more to put those deadlines right.
     """
     if not app_settings.SLA_ENABLED:
         return SlaRecomputeResult()  # marks stay: recomputed once the SLA is on again
@@ -733,9 +750,13 @@ def sla_recompute_pending(
         if open_count > max_tickets:
             return SlaRecomputeResult()
     result = sla_recompute(policy_ids=ids, actor=actor, now=now, batch_size=batch_size)
+    # Wall-clock time, like the mark (``now`` may be a sweep's chosen moment).
+    settled = timezone.now() - timedelta(seconds=CONFIG_CACHE_SECONDS)
     done = Q()
     for pk, requested_at in pending:
-        if pk not in result.skipped:  # an invalid schedule keeps its mark until fixed
+        # An invalid schedule keeps its mark until fixed; a recent edit until every
+        # process has dropped what it cached before it.
+        if pk not in result.skipped and requested_at is not None and requested_at <= settled:
             done |= Q(pk=pk, recompute_requested_at=requested_at)
     if done:
         SlaPolicy.objects.filter(done).update(recompute_requested_at=None)

@@ -138,16 +138,21 @@ def _clean_department(value: Department | int | None, *, cached: bool = False) -
 
 @contextmanager
 def _deleted_department_is_a_field_error(value: Department | int | None) -> Iterator[None]:
-    """Around a write that used :func:`_clean_department` with ``cached=True``: a
-    department deleted since this process cached the list fails the foreign key at
-    commit; re-check it uncached so the caller gets a field error, not a 500."""
+    """Around a write that used :func:`_clean_department` with ``cached=True`` and the
+    cached default SLA policy: a department or policy deleted since this process cached
+    it fails its foreign key at commit. Re-check them uncached so the caller gets a
+    field error, or is asked to send again, not a 500."""
     try:
         yield
-    except IntegrityError:
-        if value is None or isinstance(value, Department):
-            raise
+    except IntegrityError as exc:
+        policy = sla.sla_policy_default() if app_settings.SLA_ENABLED else None  # as used
         config_cache_clear()
-        _clean_department(value)
+        if value is not None and not isinstance(value, Department):
+            _clean_department(value)
+        if policy is not None and not SlaPolicy.objects.filter(pk=policy.pk).exists():
+            raise ValidationFailed(
+                "The SLA policies changed while the ticket was saved: please send it again."
+            ) from exc
         raise
 
 

@@ -365,7 +365,8 @@ def test_a_policy_with_an_invalid_schedule_is_left_alone_and_stays_marked(
     BusinessSchedule.objects.filter(pk=office.pk).update(timezone="UTC")
     from escalated.services.sla import sla_recompute_pending
 
-    assert sla_recompute_pending().skipped == ()
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=1), tick=False):
+        assert sla_recompute_pending().skipped == ()
     policy.refresh_from_db()
     assert policy.recompute_requested_at is None
 
@@ -456,3 +457,74 @@ def test_django_admin_edits_move_the_deadlines_too(admin_user, agent, on_commit)
     assert response.status_code == 302, response.content.decode()[:2000]
     ticket.refresh_from_db()
     assert ticket.first_response_due_at == datetime(2025, 6, 3, 11, 0, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- stale caches
+
+
+def test_holidays_added_to_a_schedule_reach_this_processs_next_ticket(admin_user, agent):
+    # given: an office-hours default policy this process has cached (no holidays yet)
+    office = _office()
+    f.SlaPolicyFactory(is_default=True, schedule=office)
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    # when: Tuesday becomes a day off through the schedule's holiday list
+    admin_crud.business_schedule_update(
+        schedule=office, actor=admin_user, holidays=[{"date": "2025-06-03", "name": "Off"}]
+    )
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    # then: 24 working hours from Monday 10:00 skip Tuesday
+    assert ticket.resolution_due_at == datetime(2025, 6, 6, 10, 0, tzinfo=UTC)
+
+
+def test_deadlines_written_from_another_processs_stale_cache_are_put_right_by_the_sweep(
+    admin_user, agent, default_policy, on_commit
+):
+    from escalated.services import _config
+
+    # given: another web process has the policy cached (this one's cache stands in)
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    other_process = dict(_config._cache)
+    edited = MONDAY + timedelta(minutes=1)
+    with time_machine.travel(edited, tick=False), on_commit():
+        admin_crud.sla_policy_update(
+            policy=default_policy,
+            actor=admin_user,
+            first_response_hours={**default_policy.first_response_hours, "high": 1},
+        )
+    # when: that process opens a ticket from its cache, after the edit's own recompute
+    _config._cache.update(other_process)
+    with time_machine.travel(edited + timedelta(seconds=5), tick=False):
+        late = create(agent)
+    assert late.first_response_due_at == edited + timedelta(seconds=5, hours=4)  # stale
+    # then: a sweep once every cache has expired recomputes the policy once more
+    out = StringIO()
+    with time_machine.travel(edited + timedelta(minutes=1), tick=False):
+        call_command("check_sla", stdout=out)
+    late.refresh_from_db()
+    assert late.first_response_due_at == edited + timedelta(seconds=5, hours=1)
+    default_policy.refresh_from_db()
+    assert default_policy.recompute_requested_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_default_policy_deleted_by_another_process_asks_to_send_again(agent, default_policy):
+    from django.db import connection
+
+    from escalated.exceptions import ValidationFailed
+
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    # another process deletes it: this process's cache does not hear of it
+    Ticket.objects.all().delete()
+    with connection.cursor() as cursor:
+        table = default_policy._meta.db_table
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [default_policy.pk])
+
+    with pytest.raises(ValidationFailed, match="send it again"):
+        create(agent)  # not an IntegrityError (a 500)
+
+    assert Ticket.objects.count() == 0
+    assert create(agent).sla_policy_id is None  # read afresh
