@@ -124,10 +124,16 @@ def _tags_part(ticket: Ticket | None) -> QuerySet[Any]:
 
 def _host_agents() -> list[Any]:
     """Agents under a host's own rule (``AGENT_USERS``, else the default rule's users
-    that ``AGENT_CHECK`` accepts), read on their own: their SQL is the host's."""
+    that ``AGENT_CHECK`` accepts), read on their own: their SQL is the host's. Only
+    users :func:`~escalated.permissions.is_agent` accepts, whom an assignment takes."""
+    users = agent_users()
+    if not app_settings.AGENT_CHECK:
+        # AGENT_USERS alone narrows the list; the default rule still says who is an agent.
+        return list(users.filter(agent_users_q()))
     if app_settings.AGENT_USERS:
-        return list(agent_users())
-    return [user for user in agent_users() if is_agent(user)]
+        # The host's list, as its AGENT_CHECK's: is_agent() refuses inactive users anyway.
+        return [user for user in users if user.is_active]
+    return [user for user in users if is_agent(user)]
 
 
 def _union(wanted: frozenset[str], with_ticket: bool) -> QuerySet[Any]:

@@ -326,6 +326,33 @@ def test_pickers_follow_a_host_agent_rule(agent):
     assert len(ctx.captured_queries) == 2  # the host's query, then the other lists
 
 
+def test_host_listed_agents_are_still_agents(agent):
+    # given: a host's list that also returns a deactivated user, and one the default
+    # rule (in force without AGENT_CHECK) does not make an agent
+    desk = f.AgentFactory(username="desk-anna")
+    gone = f.AgentFactory(username="desk-gone", is_active=False)
+    customer = f.UserFactory(username="desk-carl")  # not staff
+    host_list = f"{__name__}.host_agents_with_others"
+
+    with override_settings(
+        ESCALATED={"AGENT_CHECK": f"{__name__}.host_is_agent", "AGENT_USERS": host_list}
+    ):
+        checked = pickers_load(user=agent, kinds={"agents"})
+    with override_settings(ESCALATED={"AGENT_USERS": host_list}):
+        default_rule = pickers_load(user=agent, kinds={"agents"})
+
+    # then: nobody listed whom assigning would refuse (is_agent)
+    assert gone.pk not in [u.pk for u in checked.agents]
+    assert [u.pk for u in default_rule.agents] == [desk.pk]
+    assert customer.pk not in [u.pk for u in default_rule.agents]
+
+
+def host_agents_with_others():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username__startswith="desk")
+
+
 def test_pickers_load_only_what_is_asked(agent):
     f.TagFactory()
 
