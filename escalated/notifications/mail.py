@@ -36,6 +36,7 @@ from escalated.conf import app_settings
 from escalated.models import AuthorType, Contact, Reply, Ticket
 from escalated.notifications import _collect
 from escalated.permissions import is_agent
+from escalated.props import user_email
 
 logger = logging.getLogger("escalated.notifications")
 
@@ -396,7 +397,10 @@ def _load_people(
 def _address(person: Any, inactive: frozenset[int] = frozenset()) -> str | None:
     """Where to write to; ``None`` for nobody, an empty or placeholder address, an
     inactive user, or a contact whose account was deactivated (in ``inactive``)."""
-    email = str(getattr(person, "email", "") or "").strip()
+    if person is None:
+        return None
+    # A user's address is in its model's EMAIL_FIELD (Django's get_email_field_name()).
+    email = (person.email if isinstance(person, Contact) else user_email(person)).strip()
     if not email or email.lower().endswith(".invalid"):
         return None  # contact_for_user's stand-in for users without an address
     if getattr(person, "is_active", True) is False:

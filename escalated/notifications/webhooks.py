@@ -38,6 +38,7 @@ from django.utils import timezone
 from escalated.conf import app_settings
 from escalated.models import Contact, Department, Reply, Tag, Ticket
 from escalated.notifications import _collect
+from escalated.props import user_email
 
 logger = logging.getLogger("escalated.notifications")
 
@@ -84,7 +85,7 @@ def _person(user: Any) -> dict[str, Any] | None:
         return None
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     name = (full or "").strip() or user.get_username()
-    return {"id": user.pk, "name": name, "email": getattr(user, "email", "") or ""}
+    return {"id": user.pk, "name": name, "email": user_email(user)}
 
 
 def _contact(contact: Contact | None) -> dict[str, Any] | None:

@@ -1143,3 +1143,24 @@ def test_a_rule_run_costs_no_query_per_ticket_with_webhooks_on(hook, assignee, o
     assert queries_for(2) == queries_for(9)
     # (status, escalated, note, priority, department, tag, assigned: 7 per ticket)
     assert len(hook.received) == (2 + 9) * 7
+
+
+def test_a_user_model_with_its_own_email_field_is_mailed_and_posted_there(
+    hook, ticket, assignee, customer, on_commit, mailoutbox, monkeypatch
+):
+    # given: a user model whose address lives in another field (USERNAME_FIELD-style
+    # ``EMAIL_FIELD``, as Django's get_email_field_name() reads it)
+    monkeypatch.setattr(type(assignee), "EMAIL_FIELD", "last_name")
+    assignee.email, assignee.last_name = "", "alice.work@example.com"
+    assignee.save(update_fields=["email", "last_name"])
+    ticket.assignee.refresh_from_db()
+
+    # when
+    with email_settings(WEBHOOK_URL=hook.url), on_commit():
+        svc.reply_create(ticket=ticket, actor=customer, body="Still burning")
+    assert notifications.webhooks_drain(timeout=10)
+
+    # then
+    assert to(mailoutbox) == ["alice.work@example.com"]
+    (post,) = hook.received
+    assert post.json["ticket"]["assignee"]["email"] == "alice.work@example.com"
