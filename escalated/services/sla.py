@@ -212,6 +212,7 @@ def sla_apply_deadlines(
     start: datetime,
     now: datetime | None = None,
     schedule: Schedule | Literal[_Default.TOKEN] | None = _FROM_POLICY,
+    keep_judged: bool = False,
 ) -> list[str]:
     """Set ``ticket``'s deadlines for its current policy and priority; return changed fields.
 
@@ -220,11 +221,13 @@ def sla_apply_deadlines(
     resolution clock from ``ticket.resolution_started_at`` (set on reopen) or ``start``.
     Each deadline is then pushed by the working time its clock stood paused, so a
     priority change never takes back time spent waiting on the customer. A first
-    response already given stays as it was judged. A marker is cleared when its deadline
-    moves past the clock (now, or where a paused clock stopped), so the new deadline is
-    notified once. Mutates the ticket in memory only; save the returned fields inside
-    your transaction. Bulk callers pass ``schedule`` (from :func:`sla_schedule_for`,
-    once per policy) to save its query.
+    response already given stays as it was judged; with ``keep_judged`` (a recompute
+    after a policy edit), so does a moment already notified (breached, warned) whose new
+    value has come as well. A marker is cleared when its moment moves past the clock
+    (now, or where a paused clock stopped), so the new moment is notified once. Mutates
+    the ticket in memory only; save the returned fields inside your transaction. Bulk
+    callers pass ``schedule`` (from :func:`sla_schedule_for`, once per policy) to save
+    its query.
     """
     now = now or timezone.now()
     # A paused clock stands where it stopped: a deadline after that moment has not come
@@ -249,18 +252,45 @@ def sla_apply_deadlines(
         credit = ticket.first_response_paused_for
         due = _push(first.first_response_due_at, credit, schedule)
         warn = _push(first.first_response_warn_at, credit, schedule)
-        _set(ticket, "first_response_due_at", due, changed)
-        _set(ticket, "first_response_warn_at", warn, changed)
-        _clear_marker_if_future(ticket, "first_response_breached_at", due, clock, changed)
-        _clear_marker_if_future(ticket, "first_response_warned_at", warn, clock, changed)
+        _set_moment(ticket, "first_response_due_at", due, clock, changed, keep_judged=keep_judged)
+        _set_moment(ticket, "first_response_warn_at", warn, clock, changed, keep_judged=keep_judged)
     credit = ticket.resolution_paused_for
     due = _push(resolution.resolution_due_at, credit, schedule)
     warn = _push(resolution.resolution_warn_at, credit, schedule)
-    _set(ticket, "resolution_due_at", due, changed)
-    _set(ticket, "resolution_warn_at", warn, changed)
-    _clear_marker_if_future(ticket, "resolution_breached_at", due, clock, changed)
-    _clear_marker_if_future(ticket, "resolution_warned_at", warn, clock, changed)
+    _set_moment(ticket, "resolution_due_at", due, clock, changed, keep_judged=keep_judged)
+    _set_moment(ticket, "resolution_warn_at", warn, clock, changed, keep_judged=keep_judged)
     return changed
+
+
+#: Each deadline and warning moment, and the marker the sweep sets when it comes.
+_MARKER_OF: Final = {
+    "first_response_due_at": "first_response_breached_at",
+    "first_response_warn_at": "first_response_warned_at",
+    "resolution_due_at": "resolution_breached_at",
+    "resolution_warn_at": "resolution_warned_at",
+}
+
+
+def _set_moment(
+    ticket: Ticket,
+    name: str,
+    value: datetime | None,
+    clock: datetime,
+    changed: list[str],
+    *,
+    keep_judged: bool,
+) -> None:
+    """Move a deadline or warning moment to ``value``; a moment moved past the clock
+    loses its marker. ``keep_judged``: a moment that came and was notified stays where
+    it was judged while ``value`` has come too. (The paused time credited to a ticket
+    is not dated, so a moment that passed before a pause would be pushed by it: a policy
+    edit would rewrite the deadlines of tickets it does not concern.)"""
+    marker = _MARKER_OF[name]
+    judged = getattr(ticket, marker) is not None and value is not None and value <= clock
+    if keep_judged and judged:
+        return
+    _set(ticket, name, value, changed)
+    _clear_marker_if_future(ticket, marker, value, clock, changed)
 
 
 def _push(moment: datetime | None, credit: timedelta, schedule: Schedule | None) -> datetime | None:
@@ -601,7 +631,9 @@ def sla_recompute(
 ) -> SlaRecomputeResult:
     """Recompute the deadlines of open tickets from their policy's current targets and
     working hours, as a priority change does (paused time kept, a first response
-    already given left as judged, a marker cleared when its deadline moves ahead).
+    already given left as judged, a marker cleared when its deadline moves ahead, and
+    then listed as ``withdrawn`` in the timeline entry), but a deadline missed and
+    notified stays as judged while the new one has passed too.
 
     Run after an edit of a policy's targets, of its schedule or of a holiday (the admin
     services do), or by ``manage.py recompute_sla`` after changing ``SLA`` settings.
@@ -648,22 +680,31 @@ def sla_recompute(
             last = batch[-1].pk
             moved: list[Ticket] = []
             fields: set[str] = set()
+            withdrawn: dict[int, list[str]] = {}
             for ticket in batch:
                 assert ticket.sla_policy_id is not None  # filtered on
                 policy = by_id[ticket.sla_policy_id]
                 ticket.sla_policy = policy
                 names = sla_apply_deadlines(
-                    ticket, start=ticket.created_at, now=now, schedule=schedules[policy.pk]
+                    ticket,
+                    start=ticket.created_at,
+                    now=now,
+                    schedule=schedules[policy.pk],
+                    keep_judged=True,
                 )
                 if names:
                     moved.append(ticket)
                     fields.update(names)
+                    # A marker only changes when a moved deadline withdraws it.
+                    withdrawn[ticket.pk] = sorted(
+                        name.removesuffix("_at") for name in names if name in _MARKERS
+                    )
             if moved and not dry_run:
                 tickets_write_fields(moved, fields)
                 record_activities_for(
                     [t.pk for t in moved],
                     type=ActivityType.SLA_RECOMPUTED,
-                    data=[{"policy": ref(t.sla_policy)} for t in moved],
+                    data=[_recomputed_data(t, withdrawn[t.pk]) for t in moved],
                     created_at=now,
                     actor_id=actor_id,
                 )
@@ -674,6 +715,18 @@ def sla_recompute(
         if len(batch) < batch_size:
             break
     return SlaRecomputeResult(tickets=seen, changed=changed, dry_run=dry_run, skipped=skipped)
+
+
+_MARKERS: Final = frozenset(_MARKER_OF.values())
+
+
+def _recomputed_data(ticket: Ticket, withdrawn: list[str]) -> dict[str, object]:
+    """The ``sla_recomputed`` entry: the policy, and the breaches and warnings the new
+    deadlines withdrew (they are notified again if their new moment comes)."""
+    data: dict[str, object] = {"policy": ref(ticket.sla_policy)}
+    if withdrawn:
+        data["withdrawn"] = withdrawn
+    return data
 
 
 #: Open tickets a policy edit recomputes right after it commits, in the admin's

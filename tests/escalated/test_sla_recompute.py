@@ -97,6 +97,9 @@ def test_a_breach_marker_goes_when_the_deadline_moves_ahead(
     assert ticket.first_response_due_at == MONDAY + timedelta(hours=8)
     assert ticket.first_response_breached_at is None
     assert ticket.first_response_warned_at is None  # its warning is due at 16:24, ahead
+    # and the timeline says so: the breach was withdrawn, not lost silently
+    (entry,) = TicketActivity.objects.filter(ticket=ticket, type="sla_recomputed")
+    assert entry.data["withdrawn"] == ["first_response_breached", "first_response_warned"]
 
 
 def test_paused_time_is_kept_like_a_priority_change(admin_user, agent, default_policy, on_commit):
@@ -528,3 +531,30 @@ def test_a_default_policy_deleted_by_another_process_asks_to_send_again(agent, d
 
     assert Ticket.objects.count() == 0
     assert create(agent).sla_policy_id is None  # read afresh
+
+
+def test_a_breach_judged_before_a_pause_stays_as_judged(admin_user, agent, default_policy):
+    from escalated.services.sla import sla_check
+    from escalated.services.tickets import ticket_change_status
+
+    # given: the 4 h first response missed at 14:00 (marked at 15:00), then a wait on
+    # the customer from 16:00 to 20:00 (its credit moves the deadlines still ahead)
+    with time_machine.travel(MONDAY, tick=False):
+        ticket = create(agent)
+    sla_check(now=MONDAY + timedelta(hours=5))
+    with time_machine.travel(MONDAY + timedelta(hours=6), tick=False):
+        ticket_change_status(ticket=ticket, actor=agent, status=Status.WAITING_ON_CUSTOMER)
+    with time_machine.travel(MONDAY + timedelta(hours=10), tick=False):
+        ticket_change_status(ticket=ticket, actor=agent, status=Status.IN_PROGRESS)
+    ticket.refresh_from_db()
+    judged = (ticket.first_response_due_at, ticket.first_response_warn_at)
+    assert judged[0] == MONDAY + timedelta(hours=4)
+    # when: every policy is recomputed for an unrelated reason (a holiday next year)
+    with time_machine.travel(MONDAY + timedelta(hours=11), tick=False):
+        sla_recompute()
+    # then: the missed deadline is not moved by a pause that came after it
+    ticket.refresh_from_db()
+    assert (ticket.first_response_due_at, ticket.first_response_warn_at) == judged
+    assert ticket.first_response_breached_at == MONDAY + timedelta(hours=5)
+    assert ticket.resolution_due_at == MONDAY + timedelta(hours=28)  # 24 h + the 4 h wait
+    assert not TicketActivity.objects.filter(ticket=ticket, type="sla_recomputed").exists()
