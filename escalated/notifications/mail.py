@@ -320,11 +320,11 @@ def send_groups(groups: Sequence[Group]) -> None:
         address = _address(person, inactive)
         if address is None:
             continue
-        if first.to.role == AGENT and not is_agent(person):
-            # Still assigned, no longer an agent: notes, customer replies and SLA
-            # matters are agents' business only.
-            continue
         try:
+            if first.to.role == AGENT and not is_agent(person):
+                # Still assigned, no longer an agent: notes, customer replies and SLA
+                # matters are agents' business only.
+                continue
             if group.count == 1:
                 messages.extend(_message(n, person, address, links) for n in group.notices)
             else:
