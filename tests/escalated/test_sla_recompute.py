@@ -558,3 +558,18 @@ def test_a_breach_judged_before_a_pause_stays_as_judged(admin_user, agent, defau
     assert ticket.first_response_breached_at == MONDAY + timedelta(hours=5)
     assert ticket.resolution_due_at == MONDAY + timedelta(hours=28)  # 24 h + the 4 h wait
     assert not TicketActivity.objects.filter(ticket=ticket, type="sla_recomputed").exists()
+
+
+def test_the_command_says_which_policies_it_could_not_recompute(agent):
+    # given: a policy whose schedule was saved around its validators
+    office = _office()
+    policy = f.SlaPolicyFactory(is_default=True, schedule=office, name="Gold")
+    with time_machine.travel(MONDAY, tick=False):
+        create(agent)
+    BusinessSchedule.objects.filter(pk=office.pk).update(timezone="Europe/Nowhere")
+    out = StringIO()
+
+    # when / then: not a silent "0 tickets", a clear error naming it
+    with pytest.raises(CommandError, match=rf"'Gold' \(id {policy.pk}\).*schedule"):
+        call_command("recompute_sla", stdout=out)
+    assert "0 open tickets looked at" in out.getvalue()

@@ -73,3 +73,10 @@ class Command(BaseCommand):
             f"looked at, deadlines {verb} on {result.changed}"
             f"{' (dry run)' if result.dry_run else ''}"
         )
+        if result.skipped:
+            names = SlaPolicy.objects.filter(pk__in=result.skipped).order_by("pk")
+            listed = ", ".join(f"{p.name!r} (id {p.pk})" for p in names)
+            raise CommandError(
+                f"Not recomputed: {listed}: the business schedule is invalid (see the "
+                "log). Fix it, then run this again."
+            )
