@@ -1,0 +1,1 @@
+import{D as e,F as t,b as n}from"./core-8AZe_BTg.js";import{t as r}from"./ErrorPanel-CcAexaly.js";var i=e({__name:`NotFound`,props:{message:{},status:{}},setup(e){return(i,a)=>(t(),n(r,{code:404,title:`We couldn't find that page`,message:e.message||`The ticket or page may have been moved or deleted, or the link may be mistyped.`},null,8,[`message`]))}});export{i as default};
