@@ -6,6 +6,7 @@
  *   search=<text>  status=<Status>  priority=<Priority>
  *   assignee=me|unassigned|<user id>  department=<id>  tag=<id>
  *   sla=breached|at_risk  sort=<TicketSort, default -created_at>  page=<n ≥ 2>
+ *   per_page=<n> (the server's default when absent; kept like the sort)
  *
  * The older `sla_breached=1` (or true/yes/on) is still read, as `sla=breached`; it is
  * never written.
@@ -92,6 +93,8 @@ export function filtersFromQuery(input: QueryInput): TicketFilterState {
   if (sort && (SORTS as readonly string[]).includes(sort)) state.sort = sort as TicketSort
 
   state.page = positiveInt(params.get('page')) ?? 1
+  const perPage = positiveInt(params.get('per_page'))
+  if (perPage !== null) state.per_page = perPage
   return state
 }
 
@@ -107,6 +110,7 @@ export function filtersToQuery(state: TicketFilterState): Record<string, string>
   if (state.tag !== '') query.tag = String(state.tag)
   if (state.sla) query.sla = state.sla
   if (state.sort !== DEFAULT_SORT) query.sort = state.sort
+  if (state.per_page) query.per_page = String(state.per_page)
   if (state.page > 1) query.page = String(state.page)
   return query
 }

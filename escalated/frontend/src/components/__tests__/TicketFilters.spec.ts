@@ -132,6 +132,18 @@ describe('TicketFilters', () => {
     expect(get.mock.lastCall?.[1]).toEqual({ sort: 'due' })
   })
 
+  it('keeps the page size the server echoes when a filter changes or is cleared', async () => {
+    const wrapper = mountFilters({
+      filters: { status: 'open', page: 3, per_page: 50 },
+    })
+    await wrapper.get('select[name="sla"]').setValue('at_risk')
+    expect(get.mock.lastCall?.[1]).toEqual({ status: 'open', sla: 'at_risk', per_page: '50' })
+
+    const clear = wrapper.findAll('button').find((b) => b.text().startsWith('Clear filters'))
+    await clear!.trigger('click')
+    expect(get.mock.lastCall?.[1]).toEqual({ per_page: '50' })
+  })
+
   it('does not visit when nothing changed', async () => {
     const wrapper = mountFilters()
     await wrapper.get('select[name="status"]').setValue('open')

@@ -119,6 +119,24 @@ describe('filtersFromQuery', () => {
   })
 })
 
+describe('the page size (per_page)', () => {
+  it('is read from the URL and written back, like the sort', () => {
+    const state = filtersFromQuery('?status=open&per_page=50&page=2')
+    expect(state.per_page).toBe(50)
+    expect(filtersToQuery(state)).toEqual({ status: 'open', per_page: '50', page: '2' })
+    expect(filtersFromQuery('?per_page=0').per_page).toBeUndefined()
+    expect(filtersToQuery(defaultFilters())).not.toHaveProperty('per_page')
+  })
+
+  it('survives a filter change, which still goes back to page 1', () => {
+    const state = { ...defaultFilters(), per_page: 50, page: 4 }
+    expect(filtersToQuery(updateFilters(state, { sla: 'breached' }))).toEqual({
+      sla: 'breached',
+      per_page: '50',
+    })
+  })
+})
+
 describe('updateFilters', () => {
   it('goes back to page 1 when a filter changes', () => {
     const state = { ...defaultFilters(), page: 5 }

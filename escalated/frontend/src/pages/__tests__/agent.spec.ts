@@ -174,6 +174,25 @@ describe('Agent ticket list', () => {
     )
   })
 
+  it('keeps the page size when sorting or clearing the filters', async () => {
+    const get = vi.spyOn(router, 'get').mockImplementation(() => undefined)
+    const wrapper = mount(TicketIndex, {
+      props: indexProps({
+        filters: { ...defaultFilters(), search: 'zebra', page: 2, per_page: 50 },
+      }),
+    })
+    const priority = wrapper.findAll('th').find((th) => th.text().startsWith('Priority'))!
+    await priority.get('button').trigger('click')
+    expect(get.mock.lastCall?.[1]).toEqual({ search: 'zebra', sort: '-priority', per_page: '50' })
+
+    await wrapper.setProps({
+      tickets: { data: [], total: 0, per_page: 50, current_page: 1, last_page: 1 },
+    })
+    const clear = wrapper.findAll('button').filter((b) => b.text() === 'Clear filters')
+    await clear.at(-1)!.trigger('click')
+    expect(get.mock.lastCall?.[1]).toEqual({ per_page: '50' })
+  })
+
   it('stacks the rows as cards on phones, with a visible "Select all"', () => {
     const wrapper = mount(TicketIndex, {
       props: indexProps({
