@@ -573,3 +573,31 @@ def test_the_command_says_which_policies_it_could_not_recompute(agent):
     with pytest.raises(CommandError, match=rf"'Gold' \(id {policy.pk}\).*schedule"):
         call_command("recompute_sla", stdout=out)
     assert "0 open tickets looked at" in out.getvalue()
+
+
+def test_django_admin_refuses_an_unknown_time_zone(admin_user, agent):
+    from django.test import Client
+
+    # given: an office-hours policy, edited in Django's admin
+    office = _office()
+    f.SlaPolicyFactory(is_default=True, schedule=office)
+    admin_user.is_superuser = admin_user.is_staff = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    form = {
+        "name": office.name,
+        "timezone": "Europe/Nowhere",
+        "start_time": "09:00",
+        "end_time": "17:00",
+        "days": "[1, 2, 3, 4, 5]",
+    }
+
+    # when
+    response = client.post(f"/admin/escalated/businessschedule/{office.pk}/change/", form)
+
+    # then: a field error, not a schedule every SLA clock of the policy falls back from
+    assert response.status_code == 200
+    assert "Unknown time zone" in response.content.decode()
+    office.refresh_from_db()
+    assert office.timezone == "UTC"
