@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import timezone
 
 from escalated.models import CannedResponse, Macro, Reply, Status, Ticket
@@ -459,3 +460,24 @@ def test_ids_beyond_the_column_range_find_nothing_instead_of_failing(agent_ui, t
     show = f"/support/agent/tickets/{ticket.reference}/"
     agent_ui.post(f"{show}assign/", {"agent_id": big})
     assert agent_ui.props(show)["errors"] == {"agent_id": "Unknown agent."}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_assign_sends_the_new_assignee_one_digest(agent_ui, mailoutbox, monkeypatch):
+    """Each ticket commits on its own (even under ATOMIC_REQUESTS), and what the run
+    tells people goes out at its end: one e-mail for the 3 tickets, not 3."""
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    bob = f.AgentFactory(username="bob", email="bob@example.com")
+    tickets = [f.TicketFactory() for _ in range(3)]
+    mailoutbox.clear()
+
+    agent_ui.post(
+        "/support/agent/tickets/bulk/",
+        {"ids": [t.pk for t in tickets], "action": "assign", "value": bob.pk},
+    )
+
+    assert Ticket.objects.filter(assignee=bob).count() == 3
+    (digest,) = [m for m in mailoutbox if m.to == ["bob@example.com"]]
+    assert digest.subject == "3 tickets assigned to you"
+    for t in tickets:
+        assert t.reference in digest.body
