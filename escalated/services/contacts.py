@@ -27,7 +27,8 @@ def contact_for_user(*, user: Any) -> Contact:
     contact = Contact.objects.filter(user=user).first()
     if contact is not None:
         return contact
-    email = normalize_email(user.email or f"user-{user.pk}@users.invalid")
+    address = getattr(user, user.get_email_field_name(), "") or ""
+    email = normalize_email(address or f"user-{user.pk}@users.invalid")
     name = (user.get_full_name() if hasattr(user, "get_full_name") else "") or user.get_username()
     contact = Contact.objects.filter(email=email, user__isnull=True).first()
     if contact is not None:
