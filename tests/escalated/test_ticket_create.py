@@ -72,9 +72,7 @@ def test_customer_without_contact_gets_one_linked(db):
     assert ticket.requester.email == "new@example.com"
 
 
-def test_a_user_model_with_its_own_email_field_gets_a_contact_with_that_address(
-    db, monkeypatch
-):
+def test_a_user_model_with_its_own_email_field_gets_a_contact_with_that_address(db, monkeypatch):
     user = f.UserFactory(email="", last_name="work@example.com")
     monkeypatch.setattr(type(user), "EMAIL_FIELD", "last_name")
     ticket = ticket_create(actor=user, subject="Help", description="Please")
