@@ -143,7 +143,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         errors.append(
             Warning(
                 "AGENT_CHECK is set without AGENT_USERS: the assignee pickers list the "
-                "default rule's agents that AGENT_CHECK accepts, and miss anyone else.",
+                "default rule's agents that AGENT_CHECK accepts, and miss anyone else; "
+                "they call AGENT_CHECK once per such user on every page with a picker.",
                 hint="Set ESCALATED['AGENT_USERS'] to a function returning the queryset of "
                 "the users your AGENT_CHECK accepts.",
                 obj="settings.ESCALATED",
