@@ -86,7 +86,8 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
 
     def by_key(self, key: str | int) -> TicketQuerySet:
         """Match a ticket by id or by reference (``42`` or ``"ESC-00042"``)."""
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        # ASCII digits only: "²".isdigit() is true, yet int("²") raises.
+        if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
             return self.filter(pk=int(key))
         return self.filter(reference=str(key))
 

@@ -456,7 +456,7 @@ def ticket_display_list(
 def _key_match(key: str | int) -> tuple[str, Any] | None:
     """How :meth:`TicketQuerySet.by_key` reads ``key``: ``("pk", id)`` for digits,
     ``("reference", key)`` otherwise; ``None`` for an id no row can have."""
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+    if isinstance(key, int) or (isinstance(key, str) and key.isascii() and key.isdigit()):
         number = int(key)
         return ("pk", number) if 0 <= number <= _MAX_ID else None
     return ("reference", str(key))
@@ -780,7 +780,8 @@ def positive_int(value: Any) -> int | None:
     if isinstance(value, int):
         return value if 0 < value <= _MAX_ID else None
     text = str(value or "").strip()
-    if not text.isdigit() or len(text) > 19:
+    # ASCII only: "²".isdigit() is true, yet int("²") raises.
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
         return None
     number = int(text)
     return number if 0 < number <= _MAX_ID else None

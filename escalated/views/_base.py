@@ -8,6 +8,9 @@
   ``NotPermitted``/``PermissionDenied`` -> the Forbidden page (403), any other
   ``EscalatedError`` from a form -> the validation round trip below.
 - :func:`parse_form` reads JSON, multipart and url-encoded bodies alike.
+- NUL characters, which PostgreSQL refuses in text, never reach a query: in a body
+  they are a field error, in a URL argument (ticket key, token) a 404, in the query
+  string a 400.
 
 The validation round trip (Inertia's convention): a write that fails redirects back
 (303) to the page the form was on; the field errors (first message per field) and the
@@ -323,6 +326,31 @@ def _plain(query: QueryDict) -> dict[str, Any]:
     return data
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
+    return text.isascii() and text.isdigit()
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a parsed value holds a NUL character anywhere (PostgreSQL refuses them
+    in text and JSON, so they must be turned away before any query)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(data: Mapping[str, Any]) -> None:
+    for key, value in data.items():
+        if _has_nul(key):
+            raise ValidationFailed("Null characters are not allowed.")
+        if _has_nul(value):
+            raise ValidationFailed.field(key, "Null characters are not allowed.")
+
+
 class FormInput:
     """A parsed request body with typed, never-raising-500 accessors.
 
@@ -384,7 +412,7 @@ class FormInput:
             raise ValidationFailed.field(name, "Expected a number.")
         if isinstance(value, int):
             number = value
-        elif isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 19:
+        elif isinstance(value, str) and _is_number(value.strip()) and len(value.strip()) < 19:
             number = int(value.strip())
         else:
             raise ValidationFailed.field(name, "Expected a number.")
@@ -408,7 +436,7 @@ class FormInput:
             text = str(item).strip()
             if not text:
                 continue
-            if not text.isdigit() or len(text) >= 19:
+            if not _is_number(text) or len(text) >= 19:
                 raise ValidationFailed.field(name, "Expected a list of ids.")
             result.append(int(text))
         return list(dict.fromkeys(result))
@@ -452,10 +480,11 @@ def _parse(request: HttpRequest) -> FormInput:
     if content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested too deep
             raise ValidationFailed("The request body is not valid JSON.", code="bad_json") from None
         if not isinstance(data, dict):
             raise ValidationFailed("Send a JSON object.", code="bad_json")
+        _refuse_nul(data)
         return FormInput(data, files)
     if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         post: QueryDict
@@ -475,7 +504,9 @@ def _parse(request: HttpRequest) -> FormInput:
             for key in raw_files:
                 name = key[: key.index("[")] if key.endswith("]") and "[" in key else key
                 files.setdefault(name, []).extend(raw_files.getlist(key))
-        return FormInput(_plain(post), files)
+        data = _plain(post)
+        _refuse_nul(data)
+        return FormInput(data, files)
     if request.body:
         raise ValidationFailed(
             f"Unsupported content type {content_type!r}: send JSON or a form.",
@@ -544,6 +575,10 @@ def escalated_view(
             try:
                 if not _allowed(request, access):
                     raise PermissionDenied
+                if any(_has_nul(value) for value in kwargs.values()):
+                    raise NotFound("Not found.")  # no ticket key or token holds one
+                if any(_has_nul(key) or _has_nul(values) for key, values in request.GET.lists()):
+                    raise ValidationFailed("Null characters are not allowed.")
                 response = view(request, *args, **kwargs)
             except (NotFound, Http404):
                 response = error_page(request, 404)
@@ -553,9 +588,10 @@ def escalated_view(
                 response = error_page(request, 403)
             except EscalatedError as exc:
                 if method in ("GET", "HEAD"):
-                    return HttpResponseBadRequest(exc.message)
-                fallback = back(request, *args, **kwargs) if back else reverse("escalated:home")
-                response = failed(request, exc, back=fallback)
+                    response = HttpResponseBadRequest(exc.message)
+                else:
+                    fallback = back(request, *args, **kwargs) if back else reverse("escalated:home")
+                    response = failed(request, exc, back=fallback)
             if access == "guest":
                 # The secret link must not leak to other sites or into search engines.
                 response.headers.setdefault("Referrer-Policy", "same-origin")
