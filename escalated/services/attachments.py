@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,7 +31,14 @@ def attachments_validate(files: Sequence[UploadedFile[Any]], *, field: str = "at
 def attachments_store(
     files: Sequence[UploadedFile[Any]], *, ticket: Ticket, reply: Reply | None, uploaded_by: Any
 ) -> list[Attachment]:
-    """Save validated uploads (inside the caller's transaction)."""
+    """Save validated uploads (inside the caller's transaction).
+
+    The file is stored under a random name: the uploaded name is kept in
+    ``original_name`` (shown on the pages, offered by the download view) but never
+    becomes a path, so a host serving ``MEDIA_URL`` does not hand out attachments to
+    whoever guesses ``escalated/attachments/<year>/<month>/invoice.pdf``, and a name
+    that storage would reduce to nothing (``🙂``) does not fail the upload.
+    """
     stored = []
     for upload in files:
         attachment = Attachment(
@@ -41,7 +49,7 @@ def attachments_store(
             size_bytes=upload.size or 0,
             uploaded_by=uploaded_by,
         )
-        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.file.save(uuid.uuid4().hex, upload, save=False)
         attachment.save()
         stored.append(attachment)
     return stored

@@ -159,6 +159,21 @@ def test_store_with_attachments_as_multipart(customer_ui, media):
     assert Attachment.objects.filter(ticket=ticket).count() == 2
 
 
+def test_a_file_named_only_with_symbols_is_accepted(customer_ui, media):
+    # Storage names such files "" (get_valid_filename): the ticket used to fail with a
+    # bare 400 page.
+    response = customer_ui.post_form(
+        "/support/tickets/",
+        {"subject": "Look", "description": "d", "attachments": [SimpleUploadedFile("🙂", b":)")]},
+    )
+
+    assert_redirect(response)
+    attachment = Attachment.objects.get()
+    assert attachment.original_name == "🙂"
+    download = customer_ui.get(f"/support/attachments/{attachment.pk}/")
+    assert download["Content-Disposition"] == "attachment; filename*=utf-8''%F0%9F%99%82"
+
+
 def test_store_validation_errors_round_trip(customer_ui):
     form_url = "http://testserver/support/tickets/create/"
 

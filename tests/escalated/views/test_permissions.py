@@ -193,6 +193,24 @@ def test_attachment_downloads_follow_the_ticket_rule(
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
+def test_attachments_are_stored_under_names_nobody_can_guess(customer_ui, secret):
+    # A host serving MEDIA_URL would otherwise hand out
+    # escalated/attachments/<year>/<month>/invoice.pdf to anyone who tries the name.
+    customer_ui.post_form(
+        f"/support/tickets/{secret.reference}/reply/",
+        {"body": "Here", "attachments": [SimpleUploadedFile("invoice.pdf", b"%PDF")]},
+    )
+
+    stored = Attachment.objects.get(original_name="invoice.pdf")
+    names = [a.file.name for a in Attachment.objects.all()]
+    assert len(names) == len(set(names)) == 3
+    assert not any("invoice" in n or "public" in n or "internal" in n for n in names)
+    assert not stored.file.name.endswith(".pdf")
+    download = customer_ui.get(f"/support/attachments/{stored.pk}/")
+    assert download["Content-Disposition"] == 'attachment; filename="invoice.pdf"'
+    assert b"".join(download.streaming_content) == b"%PDF"
+
+
 def test_internal_note_attachments_are_not_listed_for_customers(customer_ui, agent_ui, secret):
     customer_props = customer_ui.props(f"/support/tickets/{secret.reference}/")
     agent_props = agent_ui.props(f"/support/agent/tickets/{secret.reference}/")
