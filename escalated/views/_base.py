@@ -447,8 +447,10 @@ class FormInput:
         if isinstance(value, str):
             try:
                 value = json.loads(value) if value.strip() else None
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValidationFailed.field(name, "Expected JSON.") from None
+            if _has_nul(value):  # "\u0000" escapes decode to the NUL the body had not
+                raise ValidationFailed.field(name, "Null characters are not allowed.")
         if value is None:
             return None
         if not isinstance(value, kind):

@@ -295,11 +295,18 @@ def test_null_characters_in_a_body_are_a_field_error(customer_ui, admin_ui, tick
     assert admin_ui.props("/support/admin/macros/create/")["errors"] == {
         "actions": "Null characters are not allowed."
     }
+    admin_ui.post_form(
+        "/support/admin/macros/",
+        {"name": "M", "actions": '[{"type": "reply", "value": "a\\u0000"}]'},
+    )
+    assert admin_ui.props("/support/admin/macros/create/")["errors"] == {
+        "actions": "Null characters are not allowed."
+    }
     assert not Reply.objects.exists()
     assert not Macro.objects.exists()
 
 
-def test_deeply_nested_json_is_a_malformed_body(customer_ui, ticket):
+def test_deeply_nested_json_is_a_malformed_body(customer_ui, admin_ui, ticket):
     show = f"/support/tickets/{ticket.reference}/"
     body = '{"body": ' + "[" * 100_000 + "]" * 100_000 + "}"
 
@@ -309,3 +316,7 @@ def test_deeply_nested_json_is_a_malformed_body(customer_ui, ticket):
 
     assert_redirect(response, show)
     assert customer_ui.props(show)["flash"] == {"error": "The request body is not valid JSON."}
+    admin_ui.post_form("/support/admin/macros/", {"name": "M", "actions": "[" * 100_000})
+    assert admin_ui.props("/support/admin/macros/create/")["errors"] == {
+        "actions": "Expected JSON."
+    }
