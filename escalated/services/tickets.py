@@ -4,6 +4,10 @@ Each service is keyword-only, takes ``actor`` (a host user, or ``None`` for the 
 rules, sweeps, sync), runs in one transaction, writes one activity entry, and sends its
 signals after commit. Guests act through ``guest_token`` (the ticket's secret link).
 
+A service changing a ticket first locks its row and reads it again (:func:`_lock`): it
+decides from the ticket as it is now, not as the request read it, so two requests
+changing one ticket at once run one after the other instead of undoing each other.
+
 Who may do what:
 
 - agents (see :mod:`escalated.permissions`) and the system may do everything legal;
@@ -86,6 +90,38 @@ def _role(ticket: Ticket, actor: Any, guest_token: str | None = None) -> _Role:
 def _require_staff(role: _Role) -> None:
     if not role.is_staff:
         raise NotPermitted("Only agents may do this.")
+
+
+_MISSING = object()
+
+
+def _lock(ticket: Ticket) -> None:
+    """Lock ``ticket``'s row until the transaction ends and bring the instance up to date.
+
+    The instance is the one the request read, maybe long before: another request may
+    have changed the ticket since (an agent resolved it while the customer typed a
+    reply). Deciding from the old values and writing them back would undo that change
+    (the reply moved the resolved ticket to "waiting on agent"), or do one twice (two
+    ``ticket_assigned`` for one assignment). Every service changing a ticket calls this
+    first, inside its transaction: on PostgreSQL the second of two concurrent changes
+    waits for the first to commit and then sees it; SQLite runs one write transaction
+    at a time. Fields that changed are set on the instance (a changed foreign key drops
+    its cached object); ``NotFound`` if the ticket is gone.
+    """
+    fields = [f for f in Ticket._meta.concrete_fields if not f.primary_key]
+    no_key = connection.features.has_select_for_no_key_update  # FK inserts need not wait
+    row = (
+        Ticket.objects.select_for_update(no_key=no_key)
+        .filter(pk=ticket.pk)
+        .order_by()
+        .values_list(*[f.attname for f in fields])
+        .first()
+    )
+    if row is None:
+        raise NotFound("Ticket not found.")
+    for f, value in zip(fields, row, strict=True):
+        if ticket.__dict__.get(f.attname, _MISSING) != value:
+            setattr(ticket, f.attname, value)
 
 
 # --------------------------------------------------------------------------- validation
@@ -390,23 +426,26 @@ def ticket_update(
 ) -> Ticket:
     """Edit subject, description or metadata (agents); sends ``ticket_updated``."""
     _require_staff(_role(ticket, actor))
-    changes: dict[str, list[Any]] = {}
+    wanted: dict[str, Any] = {}
     if subject is not None:
-        value = _clean_text(subject, "subject", "Subject", max_length=SUBJECT_MAX)
-        if value != ticket.subject:
-            changes["subject"] = [ticket.subject, value]
+        wanted["subject"] = _clean_text(subject, "subject", "Subject", max_length=SUBJECT_MAX)
     if description is not None:
-        value = _clean_text(description, "description", "Description")
-        if value != ticket.description:
-            changes["description"] = [ticket.description, value]
+        wanted["description"] = _clean_text(description, "description", "Description")
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise ValidationFailed.field("metadata", "Metadata must be an object.")
-        if metadata != ticket.metadata:
-            changes["metadata"] = [ticket.metadata, metadata]
-    if not changes:
+        wanted["metadata"] = metadata
+    if not wanted:
         return ticket
     with transaction.atomic():
+        _lock(ticket)
+        changes: dict[str, list[Any]] = {
+            field: [getattr(ticket, field), new]
+            for field, new in wanted.items()
+            if new != getattr(ticket, field)
+        }
+        if not changes:
+            return ticket
         for field, (_old, new) in changes.items():
             setattr(ticket, field, new)
         ticket.updated_at = timezone.now()
@@ -490,12 +529,15 @@ def ticket_change_status(
             errors={"status": [f"Not allowed from {old}."]},
         )
     with transaction.atomic():
+        _lock(ticket)
+        # The move was asked for from the status the actor saw: another one since makes
+        # it fail, not clobber. The other fields are the current ones (deadlines a
+        # priority change wrote meanwhile, the reopen count…).
+        if ticket.status != old:
+            raise IllegalTransition("The ticket changed meanwhile; reload and try again.")
         fields = _status_fields(ticket, status, timezone.now())
         values = {f: getattr(ticket, f) for f in fields}
-        # Guarded write: a concurrent change of status makes this one fail, not clobber.
-        if not Ticket.objects.filter(pk=ticket.pk, status=old).update(**values):
-            ticket.status = old
-            raise IllegalTransition("The ticket changed meanwhile; reload and try again.")
+        Ticket.objects.filter(pk=ticket.pk).update(**values)
         data: dict[str, Any] = {"old_status": old, "new_status": status}
         if reason:
             data["reason"] = reason
@@ -556,10 +598,11 @@ def ticket_assign(*, ticket: Ticket, actor: Any, agent: Any) -> Ticket:
     """Give the ticket to ``agent`` (who must be an agent). Sends ``ticket_assigned``."""
     _require_staff(_role(ticket, actor))
     _clean_agent(agent)
-    previous = ticket.assignee
-    if previous is not None and previous.pk == agent.pk:
-        return ticket
     with transaction.atomic():
+        _lock(ticket)
+        previous = ticket.assignee
+        if previous is not None and previous.pk == agent.pk:
+            return ticket
         ticket.assignee = agent
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["assignee", "updated_at"])
@@ -578,10 +621,11 @@ def ticket_assign(*, ticket: Ticket, actor: Any, agent: Any) -> Ticket:
 def ticket_unassign(*, ticket: Ticket, actor: Any) -> Ticket:
     """Remove the assignee. Sends ``ticket_unassigned``."""
     _require_staff(_role(ticket, actor))
-    previous = ticket.assignee
-    if previous is None:
-        return ticket
     with transaction.atomic():
+        _lock(ticket)
+        previous = ticket.assignee
+        if previous is None:
+            return ticket
         ticket.assignee = None
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["assignee", "updated_at"])
@@ -604,10 +648,11 @@ def ticket_change_priority(*, ticket: Ticket, actor: Any, priority: str) -> Tick
         raise ValidationFailed.field(
             "priority", f"Unknown priority {priority!r}; use one of {', '.join(Priority.values)}."
         )
-    old = ticket.priority
-    if old == priority:
-        return ticket
     with transaction.atomic():
+        _lock(ticket)
+        old = ticket.priority
+        if old == priority:
+            return ticket
         ticket.priority = priority
         ticket.updated_at = timezone.now()
         fields = ["priority", "updated_at"]
@@ -630,10 +675,11 @@ def ticket_change_priority(*, ticket: Ticket, actor: Any, priority: str) -> Tick
 def ticket_change_sla_policy(*, ticket: Ticket, actor: Any, policy: SlaPolicy | None) -> Ticket:
     """Put the ticket under another SLA policy (or none) and recompute its deadlines."""
     _require_staff(_role(ticket, actor))
-    old = ticket.sla_policy
-    if (old.pk if old else None) == (policy.pk if policy else None):
-        return ticket
     with transaction.atomic():
+        _lock(ticket)
+        old = ticket.sla_policy
+        if (old.pk if old else None) == (policy.pk if policy else None):
+            return ticket
         ticket.sla_policy = policy
         ticket.updated_at = timezone.now()
         fields = ["sla_policy", "updated_at"]
@@ -663,10 +709,11 @@ def ticket_change_department(
     """Route to another department (or none). Sends ``department_changed``."""
     _require_staff(_role(ticket, actor))
     new = _clean_department(department)
-    old = ticket.department
-    if (old.pk if old else None) == (new.pk if new else None):
-        return ticket
     with transaction.atomic():
+        _lock(ticket)
+        old = ticket.department
+        if (old.pk if old else None) == (new.pk if new else None):
+            return ticket
         ticket.department = new
         ticket.updated_at = timezone.now()
         ticket.save(update_fields=["department", "updated_at"])
@@ -691,6 +738,7 @@ def ticket_add_tags(*, ticket: Ticket, actor: Any, tags: Iterable[Tag | int]) ->
     _require_staff(_role(ticket, actor))
     wanted = _clean_tags(tags)
     with transaction.atomic():
+        _lock(ticket)
         present = set(
             ticket.tags.filter(pk__in=[t.pk for t in wanted]).values_list("pk", flat=True)
         )
@@ -711,6 +759,7 @@ def ticket_remove_tags(*, ticket: Ticket, actor: Any, tags: Iterable[Tag | int])
     _require_staff(_role(ticket, actor))
     wanted = _clean_tags(tags)
     with transaction.atomic():
+        _lock(ticket)
         present = set(
             ticket.tags.filter(pk__in=[t.pk for t in wanted]).values_list("pk", flat=True)
         )
@@ -756,8 +805,14 @@ def reply_create(
             errors={"body": ["The ticket is closed."]},
         )
     attachments_validate(attachments)
-    now = timezone.now()
     with transaction.atomic():
+        _lock(ticket)
+        if ticket.status == Status.CLOSED:  # closed meanwhile
+            raise IllegalTransition(
+                "This ticket is closed; reopen it to reply.",
+                errors={"body": ["The ticket is closed."]},
+            )
+        now = timezone.now()
         requester_contact = ticket.requester if role.is_requester else None
         reply = Reply.objects.create(
             ticket=ticket,
@@ -828,9 +883,12 @@ def ticket_rate(
         raise ValidationFailed.field("rating", "Only resolved or closed tickets can be rated.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed.field("rating", "Rate from 1 to 5.")
-    if SatisfactionRating.objects.filter(ticket=ticket).exists():
-        raise ValidationFailed.field("rating", "This ticket has already been rated.")
     with transaction.atomic():
+        _lock(ticket)  # rated or reopened meanwhile: the checks below see it
+        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+            raise ValidationFailed.field("rating", "Only resolved or closed tickets can be rated.")
+        if SatisfactionRating.objects.filter(ticket=ticket).exists():
+            raise ValidationFailed.field("rating", "This ticket has already been rated.")
         result = SatisfactionRating.objects.create(
             ticket=ticket, rating=rating, comment=(comment or "").strip(), contact=ticket.requester
         )

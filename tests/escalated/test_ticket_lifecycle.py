@@ -1,10 +1,23 @@
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
+from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from escalated.exceptions import IllegalTransition, NotFound, NotPermitted, ValidationFailed
-from escalated.models import TRANSITIONS, Reply, Status, Ticket, TicketActivity
+from escalated.models import (
+    TRANSITIONS,
+    Reply,
+    SatisfactionRating,
+    Status,
+    Ticket,
+    TicketActivity,
+)
+from escalated.services import sla
 from escalated.services import tickets as svc
 from tests import factories as f
 
@@ -301,3 +314,271 @@ def test_ticket_get_accepts_id_or_reference(ticket):
     assert svc.ticket_get(ticket.reference) == ticket
     with pytest.raises(NotFound):
         svc.ticket_get("ESC-99999")
+
+
+# ------------------------------------------------------------------ changes made meanwhile
+# Each service is handed the ticket its request read; another request may have changed
+# the ticket since. ``stale`` is that earlier read; the service must act on the ticket
+# as it is now, not write the old values back.
+
+
+def stale_copy(ticket):
+    return Ticket.objects.select_related("requester").get(pk=ticket.pk)
+
+
+def test_a_customer_reply_to_a_ticket_resolved_meanwhile_reopens_it(ticket, agent, customer):
+    # given: the customer's page shows the ticket waiting on them; an agent resolves it
+    svc.ticket_change_status(ticket=ticket, actor=agent, status=Status.WAITING_ON_CUSTOMER)
+    stale = stale_copy(ticket)
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+
+    # when
+    svc.reply_create(ticket=stale, actor=customer, body="Here are the logs")
+
+    # then: the reply reopens the resolved ticket, as it would have on a fresh read
+    row = stale_copy(ticket)
+    assert (row.status, row.resolved_at, row.reopened_count) == (Status.REOPENED, None, 1)
+    assert stale.status == Status.REOPENED
+    replied = TicketActivity.objects.get(ticket=ticket, type="replied")
+    assert (replied.data["old_status"], replied.data["new_status"]) == ("resolved", "reopened")
+
+
+def test_a_reply_to_a_ticket_closed_meanwhile_is_refused_and_writes_nothing(
+    ticket, agent, customer
+):
+    stale = stale_copy(ticket)
+    svc.ticket_close(ticket=ticket, actor=agent)
+
+    with pytest.raises(IllegalTransition):
+        svc.reply_create(ticket=stale, actor=customer, body="One more thing")
+
+    assert not Reply.objects.filter(ticket=ticket).exists()
+    row = stale_copy(ticket)
+    assert (row.status, row.last_reply_at) == (Status.CLOSED, None)
+
+
+def test_the_first_response_is_the_earliest_agent_reply(ticket, agent):
+    # given: two agents have the unanswered ticket open
+    stale = stale_copy(ticket)
+    first = svc.reply_create(ticket=ticket, actor=agent, body="On it")
+
+    # when: the second one answers too
+    svc.reply_create(ticket=stale, actor=f.AgentFactory(), body="Me too")
+
+    # then
+    assert stale_copy(ticket).first_response_at == first.created_at
+
+
+def test_assigning_an_agent_assigned_meanwhile_changes_nothing(
+    ticket, agent, signal_log, django_capture_on_commit_callbacks
+):
+    stale = stale_copy(ticket)
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.ticket_assign(ticket=ticket, actor=agent, agent=agent)
+        svc.ticket_assign(ticket=stale, actor=agent, agent=agent)
+
+    assert len(signal_log.of("ticket_assigned")) == 1
+    assert activity_types(ticket) == ["created", "assigned"]
+
+
+def test_the_previous_agent_is_the_one_assigned_now(
+    ticket, agent, signal_log, django_capture_on_commit_callbacks
+):
+    other = f.AgentFactory()
+    stale = stale_copy(ticket)
+    svc.ticket_assign(ticket=ticket, actor=agent, agent=agent)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.ticket_assign(ticket=stale, actor=agent, agent=other)
+
+    assert signal_log.of("ticket_assigned")[0]["previous_agent"] == agent
+    last = TicketActivity.objects.filter(ticket=ticket, type="assigned").last()
+    assert last.data["previous_agent"] == {"id": agent.pk, "name": agent.username}
+
+
+def test_unassigning_a_ticket_assigned_meanwhile_unassigns_it(ticket, agent):
+    stale = stale_copy(ticket)
+    svc.ticket_assign(ticket=ticket, actor=agent, agent=agent)
+
+    svc.ticket_unassign(ticket=stale, actor=agent)
+
+    assert stale_copy(ticket).assignee is None
+    assert activity_types(ticket) == ["created", "assigned", "unassigned"]
+
+
+def test_setting_the_priority_set_meanwhile_changes_nothing(
+    ticket, agent, signal_log, django_capture_on_commit_callbacks
+):
+    stale = stale_copy(ticket)
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.ticket_change_priority(ticket=ticket, actor=agent, priority="urgent")
+        svc.ticket_change_priority(ticket=stale, actor=agent, priority="urgent")
+
+    assert len(signal_log.of("ticket_priority_changed")) == 1
+    assert activity_types(ticket) == ["created", "priority_changed"]
+
+
+def test_an_edit_records_the_values_it_replaced(
+    ticket, agent, signal_log, django_capture_on_commit_callbacks
+):
+    stale = stale_copy(ticket)
+    svc.ticket_update(ticket=ticket, actor=agent, subject="Broken printer")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.ticket_update(ticket=stale, actor=agent, subject="Printer on fire")
+
+    assert signal_log.of("ticket_updated")[0]["changes"] == {
+        "subject": ["Broken printer", "Printer on fire"]
+    }
+
+
+def _waiting_ticket(agent, policy, *, paused_hours):
+    """A ticket created 5 h ago, waiting on the customer for ``paused_hours``."""
+    now = timezone.now()
+    created = now - timedelta(hours=5)
+    ticket = f.TicketFactory(sla_policy=policy, priority="low", created_at=created)
+    sla.sla_apply_deadlines(ticket, start=created)
+    ticket.status = Status.WAITING_ON_CUSTOMER
+    ticket.sla_paused_at = now - timedelta(hours=paused_hours)
+    ticket.save()
+    return ticket
+
+
+def test_a_status_change_keeps_the_deadlines_a_priority_change_wrote_meanwhile(
+    agent, default_policy
+):
+    # given: the twin gets both changes one after the other, on fresh reads
+    twin = _waiting_ticket(agent, default_policy, paused_hours=2)
+    svc.ticket_change_priority(ticket=twin, actor=agent, priority="urgent")
+    svc.ticket_change_status(ticket=stale_copy(twin), actor=agent, status=Status.IN_PROGRESS)
+    # ticket: the status change was asked for from a page read before the priority change
+    ticket = _waiting_ticket(agent, default_policy, paused_hours=2)
+    stale = stale_copy(ticket)
+    svc.ticket_change_priority(ticket=ticket, actor=agent, priority="urgent")
+
+    # when
+    svc.ticket_change_status(ticket=stale, actor=agent, status=Status.IN_PROGRESS)
+
+    # then: same deadlines as the twin (to the second: the two ran a moment apart)
+    row, expected = stale_copy(ticket), stale_copy(twin)
+    assert row.priority == "urgent"
+    for name in ("first_response_due_at", "resolution_due_at"):
+        assert abs(getattr(row, name) - getattr(expected, name)) < timedelta(seconds=5), name
+
+
+def test_a_priority_change_keeps_the_pause_credited_meanwhile(agent, default_policy):
+    # given: the page was read while the ticket waited; an agent then resumed it
+    ticket = _waiting_ticket(agent, default_policy, paused_hours=2)
+    stale = stale_copy(ticket)
+    svc.ticket_change_status(ticket=ticket, actor=agent, status=Status.IN_PROGRESS)
+
+    # when
+    svc.ticket_change_priority(ticket=stale, actor=agent, priority="urgent")
+
+    # then: the two hours waited still push the deadlines (urgent: 2 h / 8 h)
+    row = stale_copy(ticket)
+    assert row.resolution_paused_for >= timedelta(hours=2)
+    assert row.first_response_due_at >= row.created_at + timedelta(hours=4)
+    assert row.resolution_due_at >= row.created_at + timedelta(hours=10)
+
+
+def test_a_reopen_from_a_stale_page_counts_every_reopening(ticket, agent):
+    # given: the page shows the ticket resolved; meanwhile it was reopened and resolved
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+    stale = stale_copy(ticket)
+    svc.ticket_reopen(ticket=ticket, actor=agent)
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+
+    # when
+    svc.ticket_reopen(ticket=stale, actor=agent)
+
+    # then
+    assert stale_copy(ticket).reopened_count == 2
+
+
+def test_a_rating_of_a_ticket_reopened_meanwhile_is_refused(ticket, agent, customer):
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+    stale = stale_copy(ticket)
+    svc.ticket_reopen(ticket=ticket, actor=agent)
+
+    with pytest.raises(ValidationFailed, match="resolved or closed"):
+        svc.ticket_rate(ticket=stale, actor=customer, rating=5)
+
+    assert not SatisfactionRating.objects.exists()
+
+
+def _in_another_transaction(change):
+    """Run ``change`` in a thread's transaction that commits half a second after the
+    caller's next step started (and so waits for it, if it must)."""
+    changed, release = threading.Event(), threading.Event()
+    errors = []
+
+    def work():
+        try:
+            with transaction.atomic():
+                change()
+                changed.set()
+                release.wait(timeout=10)
+        except Exception as exc:  # reported by the caller
+            errors.append(exc)
+            changed.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert changed.wait(timeout=10)
+    threading.Timer(0.5, release.set).start()
+    return thread, errors
+
+
+needs_row_locks = pytest.mark.skipif(
+    "not connection.features.has_select_for_update", reason="needs row locks (PostgreSQL)"
+)
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_reply_waits_for_a_resolve_in_progress_and_reopens():
+    # given: the ticket waits on the customer; an agent is resolving it right now
+    customer, agent = f.UserFactory(), f.AgentFactory()
+    f.ContactFactory(email=customer.email, user=customer)
+    ticket = svc.ticket_create(actor=customer, subject="S", description="D")
+    svc.ticket_change_status(ticket=ticket, actor=agent, status=Status.WAITING_ON_CUSTOMER)
+    page = stale_copy(ticket)
+    thread, errors = _in_another_transaction(
+        lambda: svc.ticket_resolve(ticket=stale_copy(ticket), actor=agent)
+    )
+
+    # when: the customer's reply arrives meanwhile
+    try:
+        svc.reply_create(ticket=page, actor=customer, body="Here are the logs")
+    finally:
+        thread.join()
+
+    # then
+    assert not errors
+    row = stale_copy(ticket)
+    assert (row.status, row.resolved_at, row.reopened_count) == (Status.REOPENED, None, 1)
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_a_rating_sent_twice_at_once_is_stored_once_and_the_second_is_a_field_error():
+    customer, agent = f.UserFactory(), f.AgentFactory()
+    f.ContactFactory(email=customer.email, user=customer)
+    ticket = svc.ticket_create(actor=customer, subject="S", description="D")
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+    thread, errors = _in_another_transaction(
+        lambda: svc.ticket_rate(ticket=stale_copy(ticket), actor=customer, rating=5)
+    )
+
+    try:
+        with pytest.raises(ValidationFailed) as caught:
+            svc.ticket_rate(ticket=stale_copy(ticket), actor=customer, rating=4)
+    finally:
+        thread.join()
+
+    assert not errors
+    assert "rating" in caught.value.errors
+    assert list(SatisfactionRating.objects.values_list("rating", flat=True)) == [5]
