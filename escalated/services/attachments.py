@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -11,6 +12,16 @@ from django.core.files.uploadedfile import UploadedFile
 from escalated.conf import app_settings
 from escalated.exceptions import ValidationFailed
 from escalated.models import Attachment, Reply, Ticket
+
+#: ``type/subtype`` as RFC 6838 names them (the parser has split off any parameters).
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
+
+
+def attachment_content_type(value: str | None) -> str:
+    """The uploader's claimed media type in lower case if it is well formed, else ``""``
+    (downloads then say ``application/octet-stream``)."""
+    text = (value or "").strip().lower()
+    return text if _MEDIA_TYPE.fullmatch(text) else ""
 
 
 def attachments_validate(files: Sequence[UploadedFile[Any]], *, field: str = "attachments") -> None:
@@ -45,7 +56,7 @@ def attachments_store(
             ticket=ticket,
             reply=reply,
             original_name=(upload.name or "file")[:255],
-            content_type=(getattr(upload, "content_type", "") or "")[:127],
+            content_type=attachment_content_type(getattr(upload, "content_type", "")),
             size_bytes=upload.size or 0,
             uploaded_by=uploaded_by,
         )

@@ -14,6 +14,7 @@ from escalated.exceptions import NotFound
 from escalated.models import Attachment
 from escalated.permissions import is_agent
 from escalated.selectors.tickets import visible_tickets
+from escalated.services.attachments import attachment_content_type
 from escalated.views._base import escalated_view
 
 
@@ -27,7 +28,8 @@ def attachment_file_response(attachment: Attachment) -> FileResponse:
         handle,
         as_attachment=True,
         filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
+        # Checked again: rows stored before uploads were checked may hold anything.
+        content_type=attachment_content_type(attachment.content_type) or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

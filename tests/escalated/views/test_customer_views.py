@@ -174,6 +174,42 @@ def test_a_file_named_only_with_symbols_is_accepted(customer_ui, media):
     assert download["Content-Disposition"] == "attachment; filename*=utf-8''%F0%9F%99%82"
 
 
+@pytest.mark.parametrize("claimed", [b"text/plain\x00html", b"not a type", b"a/b/c"])
+def test_an_uploads_malformed_content_type_is_not_kept(customer_ui, ticket, media, claimed):
+    # The part's Content-Type is the uploader's word: a NUL in it answered 500 on
+    # PostgreSQL, and whatever it said was sent back on download.
+    body = (
+        b'--xyz\r\nContent-Disposition: form-data; name="body"\r\n\r\nSee file\r\n'
+        b'--xyz\r\nContent-Disposition: form-data; name="attachments"; filename="a.txt"\r\n'
+        b"Content-Type: " + claimed + b"\r\n\r\nDATA\r\n--xyz--\r\n"
+    )
+
+    response = customer_ui.client.post(
+        f"/support/tickets/{ticket.reference}/reply/",
+        body,
+        content_type="multipart/form-data; boundary=xyz",
+    )
+
+    assert_redirect(response, f"/support/tickets/{ticket.reference}/")
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == ""
+    download = customer_ui.get(f"/support/attachments/{attachment.pk}/")
+    assert download["Content-Type"] == "application/octet-stream"
+
+
+def test_an_uploads_well_formed_content_type_is_kept(customer_ui, ticket, media):
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    upload = SimpleUploadedFile("a.docx", b"PK", content_type=docx)
+
+    customer_ui.post_form(
+        f"/support/tickets/{ticket.reference}/reply/", {"body": "x", "attachments": [upload]}
+    )
+
+    attachment = Attachment.objects.get()
+    assert attachment.content_type == docx
+    assert customer_ui.get(f"/support/attachments/{attachment.pk}/")["Content-Type"] == docx
+
+
 def test_store_validation_errors_round_trip(customer_ui):
     form_url = "http://testserver/support/tickets/create/"
 
