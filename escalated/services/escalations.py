@@ -737,16 +737,37 @@ def _require_admin(actor: Any) -> None:
         raise NotPermitted("Only admins may manage escalation rules.")
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a text, or a JSON value's keys and texts, hold a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 def _clean_rule(
     *,
     name: str | None,
     conditions: Any,
     actions: Any,
     position: int | None,
+    description: str | None = None,
 ) -> dict[str, list[str]]:
     """Field errors of the given values (``None`` means "not given, not checked")."""
     errors: dict[str, list[str]] = {}
-    if name is not None:
+    # PostgreSQL refuses NUL in text and JSON (a DataError) where SQLite stores it.
+    for key, value in (
+        ("name", name),
+        ("description", description),
+        ("conditions", conditions),
+        ("actions", actions),
+    ):
+        if _has_nul(value):
+            errors[key] = ["Null characters are not allowed."]
+    if name is not None and "name" not in errors:
         text = name.strip() if isinstance(name, str) else ""
         if not text:
             errors["name"] = ["Name is required."]
@@ -756,7 +777,7 @@ def _clean_rule(
         ("conditions", conditions, validate_conditions),
         ("actions", actions, validate_rule_actions),
     ):
-        if value is None:
+        if value is None or key in errors:
             continue
         try:
             validate(value)
@@ -785,7 +806,13 @@ def escalation_rule_create(
     ``actions``, ``position``) checked by the model's validators.
     """
     _require_admin(actor)
-    errors = _clean_rule(name=name, conditions=conditions, actions=actions, position=position)
+    errors = _clean_rule(
+        name=name,
+        conditions=conditions,
+        actions=actions,
+        position=position,
+        description=description,
+    )
     if errors:
         raise ValidationFailed("The escalation rule is not valid.", errors=errors)
     with transaction.atomic():
@@ -820,7 +847,13 @@ def escalation_rule_update(
     ``ValidationFailed`` with field errors like :func:`escalation_rule_create`.
     """
     _require_admin(actor)
-    errors = _clean_rule(name=name, conditions=conditions, actions=actions, position=position)
+    errors = _clean_rule(
+        name=name,
+        conditions=conditions,
+        actions=actions,
+        position=position,
+        description=description,
+    )
     if errors:
         raise ValidationFailed("The escalation rule is not valid.", errors=errors)
     fields: list[str] = []

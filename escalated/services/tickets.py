@@ -127,10 +127,32 @@ def _lock(ticket: Ticket) -> None:
 # --------------------------------------------------------------------------- validation
 
 
+_NUL_MESSAGE = "Null characters are not allowed."
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a text, or a JSON value's keys and texts, hold a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _refuse_nul(field: str, value: Any) -> None:
+    """PostgreSQL refuses NUL in text and JSON (a ``DataError``) where SQLite stores it:
+    turn it away on both, as the web forms do, before anything is written."""
+    if _has_nul(value):
+        raise ValidationFailed.field(field, _NUL_MESSAGE)
+
+
 def _clean_text(value: str | None, field: str, label: str, *, max_length: int = 0) -> str:
     text = (value or "").strip()
     if not text:
         raise ValidationFailed.field(field, f"{label} is required.")
+    _refuse_nul(field, text)
     if max_length and len(text) > max_length:
         raise ValidationFailed.field(field, f"{label} must be at most {max_length} characters.")
     return text
@@ -333,6 +355,9 @@ def ticket_create(
         lambda: _clean_text(subject, "subject", "Subject", max_length=SUBJECT_MAX),
         lambda: _clean_text(description, "description", "Description"),
         lambda: _clean_priority(priority),
+        lambda: _refuse_nul("requester_email", requester_email),
+        lambda: _refuse_nul("requester_name", requester_name),
+        lambda: _refuse_nul("metadata", metadata),
     )
     for check in checks:
         try:
@@ -434,6 +459,7 @@ def ticket_update(
     if metadata is not None:
         if not isinstance(metadata, dict):
             raise ValidationFailed.field("metadata", "Metadata must be an object.")
+        _refuse_nul("metadata", metadata)
         wanted["metadata"] = metadata
     if not wanted:
         return ticket
@@ -516,6 +542,7 @@ def ticket_change_status(
         raise ValidationFailed.field(
             "status", f"Unknown status {status!r}; use one of {', '.join(Status.values)}."
         )
+    _refuse_nul("reason", reason)
     role = _role(ticket, actor, guest_token)
     if not role.is_staff:
         if status == Status.CLOSED and not app_settings.ALLOW_CUSTOMER_CLOSE:
@@ -797,6 +824,7 @@ def reply_create(
     """
     role = _role(ticket, actor, guest_token)
     text = _clean_text(body, "body", "Message")
+    _refuse_nul("metadata", metadata)
     if is_internal and not role.is_staff:
         raise NotPermitted("Only agents may add internal notes.")
     if ticket.status == Status.CLOSED:
@@ -883,6 +911,7 @@ def ticket_rate(
         raise ValidationFailed.field("rating", "Only resolved or closed tickets can be rated.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed.field("rating", "Rate from 1 to 5.")
+    _refuse_nul("comment", comment)
     with transaction.atomic():
         _lock(ticket)  # rated or reopened meanwhile: the checks below see it
         if ticket.status not in (Status.RESOLVED, Status.CLOSED):

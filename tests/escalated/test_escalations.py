@@ -1164,3 +1164,28 @@ def test_query_count_stays_flat_under_a_business_hours_schedule(now, default_pol
     few = _queries_to_act_on(10, now, default_policy, agent, department)
     many = _queries_to_act_on(large, now, default_policy, agent, department)
     assert few == many
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": "Late\x00"}, "name"),
+        ({"description": "Why\x00"}, "description"),
+        ({"actions": [{"type": "add_note", "value": "Look\x00"}]}, "actions"),
+    ],
+)
+def test_rule_services_turn_nul_characters_away(admin_user, fields, field):
+    # PostgreSQL refuses them in text and JSON (a 500) where SQLite stores them.
+    rule = make_rule([OPEN_TICKETS])
+    values = {"name": "R", "conditions": [OPEN_TICKETS], "actions": [NOTE]} | fields
+
+    with pytest.raises(ValidationFailed) as created:
+        escalation_rule_create(actor=admin_user, **values)
+    with pytest.raises(ValidationFailed) as updated:
+        escalation_rule_update(rule=rule, actor=admin_user, **fields)
+
+    assert created.value.errors == updated.value.errors == {
+        field: ["Null characters are not allowed."]
+    }
+    assert list(EscalationRule.objects.all()) == [rule]
+    assert (fresh_rule(rule).name, fresh_rule(rule).description) == ("Rule", "")

@@ -582,3 +582,60 @@ def test_a_rating_sent_twice_at_once_is_stored_once_and_the_second_is_a_field_er
     assert not errors
     assert "rating" in caught.value.errors
     assert list(SatisfactionRating.objects.values_list("rating", flat=True)) == [5]
+
+
+# ------------------------------------------------------------------ NUL characters
+# PostgreSQL refuses NUL in text and JSON (a DataError, a 500) where SQLite stores it:
+# the services turn it away on both, as the web forms do, before writing anything.
+
+NUL_CALLS = {
+    "subject": lambda t, a: svc.ticket_update(ticket=t, actor=a, subject="Hi\x00"),
+    "description": lambda t, a: svc.ticket_update(ticket=t, actor=a, description="\x00"),
+    "metadata": lambda t, a: svc.ticket_update(ticket=t, actor=a, metadata={"k\x00": 1}),
+    "reason": lambda t, a: svc.ticket_escalate(ticket=t, actor=a, reason="VIP\x00"),
+    "body": lambda t, a: svc.reply_create(ticket=t, actor=a, body="Hello\x00"),
+    "reply_metadata": lambda t, a: svc.reply_create(
+        ticket=t, actor=a, body="Hello", metadata={"via": ["mail\x00"]}
+    ),
+}
+
+
+@pytest.mark.parametrize("field", sorted(NUL_CALLS))
+def test_nul_characters_are_a_field_error_and_change_nothing(ticket, agent, field):
+    with pytest.raises(ValidationFailed) as caught:
+        NUL_CALLS[field](ticket, agent)
+
+    assert caught.value.errors == {
+        field.removeprefix("reply_"): ["Null characters are not allowed."]
+    }
+    assert not Reply.objects.exists()
+    assert activity_types(ticket) == ["created"]
+    assert stale_copy(ticket).status == Status.OPEN
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"subject": "Printer\x00"}, "subject"),
+        ({"description": "On\x00fire"}, "description"),
+        ({"requester_name": "Bob\x00"}, "requester_name"),
+        ({"metadata": {"order": "4\x002"}}, "metadata"),
+    ],
+)
+def test_a_ticket_with_nul_characters_is_a_field_error(agent, kwargs, field):
+    params = {"subject": "S", "description": "D", "requester_email": "bob@example.com"}
+    with pytest.raises(ValidationFailed) as caught:
+        svc.ticket_create(actor=agent, **(params | kwargs))
+
+    assert caught.value.errors[field] == ["Null characters are not allowed."]
+    assert not Ticket.objects.exists()
+
+
+def test_a_rating_comment_with_nul_characters_is_a_field_error(ticket, agent, customer):
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+
+    with pytest.raises(ValidationFailed) as caught:
+        svc.ticket_rate(ticket=ticket, actor=customer, rating=5, comment="Great\x00")
+
+    assert caught.value.errors == {"comment": ["Null characters are not allowed."]}
+    assert not SatisfactionRating.objects.exists()
