@@ -1184,8 +1184,10 @@ def test_rule_services_turn_nul_characters_away(admin_user, fields, field):
     with pytest.raises(ValidationFailed) as updated:
         escalation_rule_update(rule=rule, actor=admin_user, **fields)
 
-    assert created.value.errors == updated.value.errors == {
-        field: ["Null characters are not allowed."]
-    }
+    assert (
+        created.value.errors
+        == updated.value.errors
+        == {field: ["Null characters are not allowed."]}
+    )
     assert list(EscalationRule.objects.all()) == [rule]
     assert (fresh_rule(rule).name, fresh_rule(rule).description) == ("Rule", "")
