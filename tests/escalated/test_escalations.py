@@ -484,34 +484,41 @@ IDENTITY_FIELDS = {"id", "reference", "subject", "requester"}
     ids=["escalate", "set_priority"],
 )
 def test_rule_actions_write_what_the_ticket_services_write(now, default_policy, action, service):
-    # given: twin tickets waiting on the customer, their SLA clock paused for 2 hours
-    def twin():
+    # given: twin tickets waiting on the customer, their SLA clock paused; two pairs of
+    # different ages paused for different times, so the rule's batch writes columns
+    # whose values differ per ticket (deadlines, pause credit) as well as those every
+    # ticket shares (on PostgreSQL: arrays and constants of one UPDATE … FROM UNNEST)
+    def twin(age_hours, paused_hours):
         return f.TicketFactory(
             status=Status.WAITING_ON_CUSTOMER,
             priority=Priority.LOW,
             sla_policy=default_policy,
-            created_at=now - timedelta(hours=5),
-            sla_paused_at=now - timedelta(hours=2),
+            created_at=now - timedelta(hours=age_hours),
+            sla_paused_at=now - timedelta(hours=paused_hours),
             first_response_due_at=now + timedelta(hours=19),
             resolution_due_at=now + timedelta(hours=115),
         )
 
-    by_service, by_rule = twin(), twin()
+    pairs = [(twin(age, paused), twin(age, paused)) for age, paused in ((5, 2), (7, 3))]
     only_by_rule = f.TagFactory()
-    by_rule.tags.add(only_by_rule)
+    for _by_service, by_rule in pairs:
+        by_rule.tags.add(only_by_rule)
     make_rule([cond("tag", "has", only_by_rule.pk)], [action])
 
-    # when: the service on one, the rule on the other, at the same moment
+    # when: the service on one of each pair, the rule on the others, at the same moment
     with time_machine.travel(now, tick=False):
-        service(by_service)
-        escalations_evaluate(now=now)
+        for by_service, _by_rule in pairs:
+            service(by_service)
+        assert escalations_evaluate(now=now).matched == 2
 
     # then: every column the service wrote, the rule wrote the same
-    service_row, rule_row = fresh(by_service), fresh(by_rule)
     columns = [f.attname for f in Ticket._meta.concrete_fields if f.name not in IDENTITY_FIELDS]
-    assert {name: getattr(rule_row, name) for name in columns} == {
-        name: getattr(service_row, name) for name in columns
-    }
+    for by_service, by_rule in pairs:
+        service_row, rule_row = fresh(by_service), fresh(by_rule)
+        assert {name: getattr(rule_row, name) for name in columns} == {
+            name: getattr(service_row, name) for name in columns
+        }
+    assert fresh(pairs[0][1]).resolution_due_at != fresh(pairs[1][1]).resolution_due_at
 
 
 def test_signals_wait_for_the_commit(now, signal_log, django_capture_on_commit_callbacks):
