@@ -19,13 +19,21 @@ from escalated.conf import table_name
 from escalated.models.choices import Priority, Status
 from escalated.models.tickets import Ticket
 
+#: The most hours a condition counts (a century): the engine takes that many hours off
+#: now, which must stay a date (year 1 and after), and the number must stay JSON
+#: (infinity is not).
+HOURS_MAX = 24 * 366 * 100
+
+#: The largest id a table hands out (a signed 64-bit integer, on SQLite as well).
+ID_MAX = 2**63 - 1
+
 
 def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and v >= 0
+    return isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= HOURS_MAX
 
 
 def _is_id(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool) and v > 0
+    return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= ID_MAX
 
 
 def _list_of(check: Any) -> Any:

@@ -107,6 +107,8 @@ _ESCALATABLE: Final = frozenset(statuses_that_can_become(Status.ESCALATED))
 _BATCH_ATTEMPTS: Final = 3
 
 NAME_MAX = EscalationRule._meta.get_field("name").max_length or 120
+#: A ``PositiveIntegerField``: PostgreSQL's ``integer`` ends here.
+POSITION_MAX = 2**31 - 1
 
 
 # --------------------------------------------------------------------------- results
@@ -784,9 +786,11 @@ def _clean_rule(
         except ValidationError as exc:
             errors[key] = list(exc.messages)
     if position is not None and (
-        isinstance(position, bool) or not isinstance(position, int) or position < 0
+        isinstance(position, bool)
+        or not isinstance(position, int)
+        or not 0 <= position <= POSITION_MAX
     ):
-        errors["position"] = ["Position must be a whole number of 0 or more."]
+        errors["position"] = [f"Position must be a whole number from 0 to {POSITION_MAX}."]
     return errors
 
 

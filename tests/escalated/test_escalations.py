@@ -1198,3 +1198,56 @@ def test_rule_services_turn_nul_characters_away(admin_user, fields, field):
     )
     assert list(EscalationRule.objects.all()) == [rule]
     assert (fresh_rule(rule).name, fresh_rule(rule).description) == ("Rule", "")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"conditions": [cond("hours_since_created", "gte", 10**9)]}, "conditions"),
+        ({"conditions": [cond("hours_since_created", "lte", float("inf"))]}, "conditions"),
+        ({"conditions": [cond("hours_without_first_response", "gte", 10**12)]}, "conditions"),
+        ({"conditions": [cond("tag", "has", 2**63)]}, "conditions"),
+        ({"conditions": [cond("department", "in", [1, 2**63])]}, "conditions"),
+        ({"actions": [{"type": "assign", "value": 2**63}]}, "actions"),
+        ({"actions": [{"type": "add_tag", "value": 10**20}]}, "actions"),
+        ({"position": 2**31}, "position"),
+    ],
+)
+def test_rule_create_rejects_numbers_out_of_range(admin_user, fields, field):
+    # They were saved, then crashed every run of every rule (a moment before year 1,
+    # an id SQLite cannot hold), or were a DataError on save (infinity is not JSON, a
+    # position past PostgreSQL's integer).
+    values = {"name": "R", "conditions": [OPEN_TICKETS], "actions": [NOTE]} | fields
+
+    with pytest.raises(ValidationFailed) as caught:
+        escalation_rule_create(actor=admin_user, **values)
+
+    assert list(caught.value.errors) == [field]
+    assert not EscalationRule.objects.exists()
+
+
+def test_the_longest_hours_a_rule_accepts_still_run(now):
+    old = f.TicketFactory(created_at=now - timedelta(days=3650))
+    make_rule([cond("hours_since_created", "gte", 24 * 365 * 5)])
+    make_rule([cond("hours_since_created", "lte", 24 * 366 * 100)])
+
+    result = escalations_evaluate(now=now)
+
+    assert [r.matched for r in result.rules] == [1, 1]
+    assert Reply.objects.filter(ticket=old).count() == 2
+
+
+def test_a_stored_rule_with_hours_out_of_range_is_reported_and_the_others_still_run(now):
+    ticket = f.TicketFactory()
+    broken = make_rule([OPEN_TICKETS], position=0)
+    # Saved before the validators bounded the hours (or past them).
+    EscalationRule.objects.filter(pk=broken.pk).update(
+        conditions=[cond("hours_since_created", "gte", 10**9)]
+    )
+    make_rule([OPEN_TICKETS], position=1)
+
+    result = escalations_evaluate(now=now)
+
+    assert "is not valid for hours_since_created gte" in result.rules[0].error
+    assert (result.rules[1].matched, result.rules[1].error) == (1, None)
+    assert Reply.objects.filter(ticket=ticket).count() == 1
