@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from escalated.exceptions import NotPermitted, ValidationFailed
 from escalated.models import ActivityType, Macro, Ticket
+from escalated.models.rules import validate_macro_actions
 from escalated.permissions import is_agent
 from escalated.services import tickets as svc
 from escalated.services._effects import record_activity
@@ -25,6 +27,13 @@ def macro_apply(*, ticket: Ticket, actor: Any, macro: Macro) -> Ticket:
         raise NotPermitted("Only agents may apply macros.")
     if not macro.is_shared and macro.created_by_id not in (None, actor.pk):
         raise NotPermitted("This macro is private to its author.")
+    try:
+        # Saved actions are valid; these were written around the model (raw SQL, an import).
+        validate_macro_actions(macro.actions)
+    except ValidationError as exc:
+        raise ValidationFailed.field(
+            "macro", f"The macro {macro.name!r} is invalid: {' '.join(exc.messages)}"
+        ) from None
     with transaction.atomic():
         for action in macro.actions:
             _run(ticket, actor, action["type"], action.get("value"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from escalated.exceptions import IllegalTransition, NotPermitted
+from escalated.exceptions import IllegalTransition, NotPermitted, ValidationFailed
 from escalated.models import Macro, Reply, Status, Ticket, TicketActivity
 from escalated.services import tickets as svc
 from escalated.services.macros import macro_apply
@@ -85,3 +85,23 @@ def test_customers_cannot_apply_macros(customer):
 def test_macro_actions_are_validated_on_save(actions):
     with pytest.raises(ValidationError):
         Macro.objects.create(name="M", actions=actions)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [[{"value": "high"}], "set_priority"],
+)
+def test_a_macro_stored_invalid_is_a_field_error_and_changes_nothing(agent, customer, stored):
+    ticket = svc.ticket_create(actor=customer, subject="S", description="D")
+    macro = Macro.objects.create(name="M", actions=[{"type": "add_note", "value": "x"}])
+    # Written past the model's validation, as a raw SQL edit or a bad import would.
+    Macro.objects.filter(pk=macro.pk).update(actions=stored)
+    macro.refresh_from_db()
+
+    with pytest.raises(ValidationFailed) as caught:
+        macro_apply(ticket=ticket, actor=agent, macro=macro)
+
+    assert "macro" in caught.value.errors
+    assert list(TicketActivity.objects.filter(ticket=ticket).values_list("type", flat=True)) == [
+        "created"
+    ]
