@@ -314,12 +314,26 @@ def test_model_signals_are_sent_for_the_ticket_and_its_entry(agent):
     assert (post_save, TicketActivity, activity.pk, True) in heard
 
 
+def _prepared_statements():
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_create_binds_on_the_client_behind_a_transaction_pooler(agent, monkeypatch):
-    # DISABLE_SERVER_SIDE_CURSORS (PgBouncer in transaction mode): nothing is prepared
+    # DISABLE_SERVER_SIDE_CURSORS (PgBouncer in transaction mode): nothing is prepared,
+    # since the next statement may reach another server connection. A new session, so
+    # a statement prepared by an earlier test cannot hide one prepared here.
     monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", True)
+    connection.close()
+    before = _prepared_statements()
     ticket = ticket_create(
         actor=agent, subject="S", description="D", requester_email="a@b.co", metadata={"k": 1}
     )
+    assert _prepared_statements() == before
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.reference, stored.metadata) == (f"ESC-{ticket.pk:05d}", {"k": 1})
     assert TicketActivity.objects.filter(ticket=ticket, type="created").count() == 1
