@@ -235,7 +235,8 @@ def _clean_tags(values: Iterable[Tag | int]) -> list[Tag]:
     ids = {t for t in given if isinstance(t, int)}
     found: dict[int, Tag] = {}
     if ids:
-        found = Tag.objects.in_bulk(ids)
+        # An id past any a table hands out is unknown (SQLite cannot even compare it).
+        found = Tag.objects.in_bulk({i for i in ids if 0 < i < 2**63})
         missing = ids - found.keys()
         if missing:
             raise ValidationFailed.field(
