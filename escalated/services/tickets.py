@@ -828,15 +828,10 @@ def reply_create(
     _refuse_nul("metadata", metadata)
     if is_internal and not role.is_staff:
         raise NotPermitted("Only agents may add internal notes.")
-    if ticket.status == Status.CLOSED:
-        raise IllegalTransition(
-            "This ticket is closed; reopen it to reply.",
-            errors={"body": ["The ticket is closed."]},
-        )
     attachments_validate(attachments)
     with transaction.atomic():
-        _lock(ticket)
-        if ticket.status == Status.CLOSED:  # closed meanwhile
+        _lock(ticket)  # closed or reopened meanwhile: the check sees it
+        if ticket.status == Status.CLOSED:
             raise IllegalTransition(
                 "This ticket is closed; reopen it to reply.",
                 errors={"body": ["The ticket is closed."]},
@@ -908,8 +903,6 @@ def ticket_rate(
     role = _role(ticket, actor, guest_token)
     if not role.is_requester:
         raise NotPermitted("Only the requester may rate this ticket.")
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-        raise ValidationFailed.field("rating", "Only resolved or closed tickets can be rated.")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed.field("rating", "Rate from 1 to 5.")
     _refuse_nul("comment", comment)

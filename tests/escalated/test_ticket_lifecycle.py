@@ -357,6 +357,26 @@ def test_a_reply_to_a_ticket_closed_meanwhile_is_refused_and_writes_nothing(
     assert (row.status, row.last_reply_at) == (Status.CLOSED, None)
 
 
+def test_a_reply_to_a_ticket_reopened_meanwhile_is_posted(ticket, agent, customer):
+    svc.ticket_close(ticket=ticket, actor=agent)
+    stale = stale_copy(ticket)
+    svc.ticket_reopen(ticket=ticket, actor=agent)
+
+    reply = svc.reply_create(ticket=stale, actor=customer, body="Thanks for reopening")
+
+    assert Reply.objects.get(ticket=ticket) == reply
+    assert stale_copy(ticket).status == Status.REOPENED
+
+
+def test_a_rating_of_a_ticket_resolved_meanwhile_is_taken(ticket, agent, customer):
+    stale = stale_copy(ticket)
+    svc.ticket_resolve(ticket=ticket, actor=agent)
+
+    svc.ticket_rate(ticket=stale, actor=customer, rating=5)
+
+    assert SatisfactionRating.objects.get(ticket=ticket).rating == 5
+
+
 def test_the_first_response_is_the_earliest_agent_reply(ticket, agent):
     # given: two agents have the unanswered ticket open
     stale = stale_copy(ticket)
