@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from escalated.exceptions import NotPermitted, ValidationFailed
-from escalated.models import ActivityType, Macro, Ticket
+from escalated.models import ActivityType, Macro, Status, Ticket
 from escalated.models.rules import validate_macro_actions
 from escalated.permissions import is_agent
 from escalated.services import tickets as svc
@@ -42,10 +42,14 @@ def macro_apply(*, ticket: Ticket, actor: Any, macro: Macro) -> Ticket:
 
 
 def _run(ticket: Ticket, actor: Any, kind: str, value: Any) -> None:
+    # A step whose status the ticket already has is done, not an illegal transition:
+    # "set in progress + reply" works on a ticket someone already took.
     if kind == "set_status":
-        svc.ticket_change_status(ticket=ticket, actor=actor, status=value)
+        if ticket.status != value:
+            svc.ticket_change_status(ticket=ticket, actor=actor, status=value)
     elif kind == "escalate":
-        svc.ticket_escalate(ticket=ticket, actor=actor, reason="macro")
+        if ticket.status != Status.ESCALATED:
+            svc.ticket_escalate(ticket=ticket, actor=actor, reason="macro")
     elif kind == "set_priority":
         svc.ticket_change_priority(ticket=ticket, actor=actor, priority=value)
     elif kind == "assign":

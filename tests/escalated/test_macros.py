@@ -65,6 +65,28 @@ def test_failing_macro_leaves_nothing_behind(agent, customer):
     assert not Reply.objects.filter(ticket=ticket).exists()
 
 
+def test_a_status_the_ticket_already_has_is_a_done_step(
+    agent, customer, signal_log, django_capture_on_commit_callbacks
+):
+    ticket = svc.ticket_create(actor=customer, subject="S", description="D")
+    svc.ticket_escalate(ticket=ticket, actor=agent, reason="vip")
+    macro = Macro.objects.create(
+        name="Urgent follow-up",
+        actions=[
+            {"type": "escalate"},
+            {"type": "set_status", "value": "escalated"},
+            {"type": "set_priority", "value": "critical"},
+        ],
+    )
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        macro_apply(ticket=ticket, actor=agent, macro=macro)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == (Status.ESCALATED, "critical")
+    assert signal_log.names() == ["ticket_priority_changed"]
+    assert TicketActivity.objects.filter(ticket=ticket, type="escalated").count() == 1
+
+
 def test_customers_cannot_apply_macros(customer):
     ticket = svc.ticket_create(actor=customer, subject="S", description="D")
     macro = Macro.objects.create(name="M", actions=[{"type": "escalate"}])
