@@ -77,9 +77,9 @@ def _facts_query() -> QuerySet[Any]:
     from django.contrib.auth.models import Permission
 
     from escalated.models import Department
-    from escalated.selectors._compiled import param
+    from escalated.selectors._compiled import user_param
 
-    user_id = param(0)
+    user_id = user_param(0)
     user_model = get_user_model()
     direct = _through(user_model.user_permissions).filter(**{_user_fk(user_model): user_id})
     groups = _through(user_model.groups).filter(**{_user_fk(user_model): user_id})

@@ -39,6 +39,7 @@ from escalated.models import (
     Ticket,
     TicketActivity,
 )
+from escalated.user_ids import user_id_json
 
 T = TypeVar("T")
 
@@ -54,13 +55,13 @@ AttachmentUrl = Callable[[Attachment], str]
 
 
 class UserRef(TypedDict):
-    id: int
+    id: int | str  # the user model's key: a number, or the text of a UUID or text key
     name: str
     email: str
 
 
 class ActorRef(TypedDict):
-    id: int
+    id: int | str
     name: str
 
 
@@ -246,7 +247,7 @@ class MacroProps(MacroSummary):
 
 
 class AuthUser(TypedDict):
-    id: int
+    id: int | str
     name: str
     email: str
     is_agent: bool
@@ -317,14 +318,16 @@ def user_email(user: Any) -> str:
 def user_ref(user: Any, *, hide_email: bool = False) -> UserRef:
     """``{id, name, email}`` of a host user."""
     return {
-        "id": int(user.pk),
+        "id": user_id_json(user.pk),
         "name": user_display_name(user),
         "email": "" if hide_email else user_email(user),
     }
 
 
 def actor_ref(user: Any) -> ActorRef | None:
-    return {"id": int(user.pk), "name": user_display_name(user)} if user is not None else None
+    if user is None:
+        return None
+    return {"id": user_id_json(user.pk), "name": user_display_name(user)}
 
 
 def department_ref(department: Department | None) -> DepartmentRef | None:
@@ -378,7 +381,11 @@ def attachment_props(
 def _requester_ref(contact: Contact) -> UserRef | None:
     if contact.user_id is None:
         return None
-    return {"id": int(contact.user_id), "name": contact.display_name, "email": contact.email}
+    return {
+        "id": user_id_json(contact.user_id),
+        "name": contact.display_name,
+        "email": contact.email,
+    }
 
 
 def _last_reply_author(ticket: Ticket) -> str | None:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from escalated.conf import table_name
 from escalated.models.choices import Priority, Status
 from escalated.models.tickets import Ticket
+from escalated.user_ids import parse_user_id, user_pk_is_integer
 
 #: The most hours a condition counts (a century): the engine takes that many hours off
 #: now, which must stay a date (year 1 and after), and the number must stay JSON
@@ -34,6 +35,14 @@ def _is_number(v: Any) -> bool:
 
 def _is_id(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool) and 0 < v <= ID_MAX
+
+
+def _is_user_id(v: Any) -> bool:
+    """A user id as JSON keeps it: a number for integer keys, else the key's text (a
+    UUID, a text key)."""
+    if user_pk_is_integer():
+        return _is_id(v)
+    return isinstance(v, str) and parse_user_id(v) is not None
 
 
 def _list_of(check: Any) -> Any:
@@ -69,7 +78,7 @@ CONDITION_FIELDS: dict[str, dict[str, Any]] = {
 RULE_ACTIONS: dict[str, Any] = {
     "escalate": None,
     "set_priority": lambda v: v in _PRIORITY,
-    "assign": _is_id,
+    "assign": _is_user_id,
     "set_department": _is_id,
     "add_tag": _is_id,
     "add_note": lambda v: isinstance(v, str) and bool(v.strip()),

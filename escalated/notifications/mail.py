@@ -59,11 +59,11 @@ class Recipient:
     """
 
     role: str  # AGENT or REQUESTER
-    pk: int
+    pk: Any  # a user id (the user model's key: an integer, a UUID, text) or a contact id
     person: Any = None
 
     @property
-    def key(self) -> tuple[str, int]:
+    def key(self) -> tuple[str, Any]:
         return (self.role, self.pk)
 
 
@@ -368,11 +368,11 @@ def _send(messages: Sequence[EmailMultiAlternatives]) -> None:
 
 def _load_people(
     recipients: Iterable[Recipient],
-) -> tuple[dict[tuple[str, int], Any], frozenset[int]]:
+) -> tuple[dict[tuple[str, Any], Any], frozenset[Any]]:
     """The user or contact of each recipient (those not at hand in one query per role),
     and the ids of the deactivated accounts among the contacts' users (one query)."""
-    people: dict[tuple[str, int], Any] = {}
-    missing: dict[str, set[int]] = {AGENT: set(), REQUESTER: set()}
+    people: dict[tuple[str, Any], Any] = {}
+    missing: dict[str, set[Any]] = {AGENT: set(), REQUESTER: set()}
     for to in recipients:
         if to.person is not None:
             people[to.key] = to.person
@@ -387,14 +387,14 @@ def _load_people(
     account_ids = {
         p.user_id for (role, _), p in people.items() if role == REQUESTER and p.user_id is not None
     }
-    inactive: frozenset[int] = frozenset()
+    inactive: frozenset[Any] = frozenset()
     if account_ids:
         deactivated = get_user_model()._default_manager.filter(pk__in=account_ids, is_active=False)
         inactive = frozenset(deactivated.values_list("pk", flat=True))
     return people, inactive
 
 
-def _address(person: Any, inactive: frozenset[int] = frozenset()) -> str | None:
+def _address(person: Any, inactive: frozenset[Any] = frozenset()) -> str | None:
     """Where to write to; ``None`` for nobody, an empty or placeholder address, an
     inactive user, or a contact whose account was deactivated (in ``inactive``)."""
     if person is None:

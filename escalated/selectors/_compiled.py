@@ -12,17 +12,25 @@ return them.
 A *shape* is everything that changes the SQL text: which query (``build``), its
 arguments (``shape``: e.g. the number of ids of an ``IN``, a ``LIMIT``), the database
 alias and its vendor. Values go through the placeholders only.
+
+A placeholder must have the type of the column it is compared with: the field
+prepares it as it would the real value, and a field refuses a value of another type
+(a ``UUIDField`` an integer) or turns it into one ``_slot`` no longer recognises (a
+``CharField`` the integer into text). Ids of the host's users are keyed by whatever
+its user model uses: :func:`user_param` gives their placeholder (:func:`field_param`
+any field's).
 """
 
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, IntegerField, Model, QuerySet, UUIDField
 
 from escalated.timestamps import fast_timestamps_on_cursor
 
@@ -30,6 +38,10 @@ from escalated.timestamps import fast_timestamps_on_cursor
 _BASE: Final = -7_300_000_000
 _MAX_PARAMS: Final = 1000
 _TEXT_PREFIX: Final = "\x00escalated-param-"
+#: Placeholder UUIDs: these 96 bits, then the value's index (no UUID version: never
+#: one ``uuid4()`` or a host's generator hands out).
+_UUID_BASE: Final = 0x7E5CA1A7_ED00_0000_5107_0000 << 32
+_UUID_HEX_PREFIX: Final = f"{_UUID_BASE:032x}"[:24]
 
 
 def param(index: int) -> int:
@@ -42,13 +54,72 @@ def text_param(index: int) -> str:
     return f"{_TEXT_PREFIX}{index}\x00"
 
 
-def _slot(value: Any) -> int | None:
-    """Which run-time value a compiled parameter stands for (``None``: a constant)."""
-    if type(value) is int and _BASE - _MAX_PARAMS < value <= _BASE:
-        return _BASE - value
-    if type(value) is str and value.startswith(_TEXT_PREFIX) and value.endswith("\x00"):
-        return int(value[len(_TEXT_PREFIX) : -1])
+def uuid_param(index: int) -> uuid.UUID:
+    """The UUID placeholder for run-time value number ``index`` (a UUID key)."""
+    return uuid.UUID(int=_UUID_BASE + index)
+
+
+def field_param(field: Field[Any, Any], index: int) -> Any:
+    """The placeholder for run-time value number ``index`` compared with ``field`` (a
+    foreign key's: its target's): an integer, a UUID or a text placeholder."""
+    target: Any = field
+    while target.is_relation:
+        target = target.target_field
+    if isinstance(target, IntegerField):  # AutoField and BigAutoField too
+        return param(index)
+    if isinstance(target, UUIDField):
+        return uuid_param(index)
+    return text_param(index)
+
+
+def user_param(index: int) -> Any:
+    """The placeholder for run-time value number ``index`` that is a user id: of the
+    type of the host's user model's primary key."""
+    from django.contrib.auth import get_user_model
+
+    pk = get_user_model()._meta.pk
+    assert pk is not None
+    return field_param(pk, index)
+
+
+#: How a slot's value is sent: as it is, or (a UUID slot) as the database takes UUIDs.
+_AS_IS: Final = 0
+_UUID_NATIVE: Final = 1  # a ``uuid.UUID`` (PostgreSQL)
+_UUID_HEX: Final = 2  # 32 hex digits (SQLite, MySQL, Oracle: a char(32) column)
+
+
+def _slot(value: Any) -> tuple[int, int] | None:
+    """Which run-time value a compiled parameter stands for, and how to send it
+    (``None``: a constant). A UUID placeholder is seen as the backend prepared it."""
+    kind = type(value)
+    if kind is int and _BASE - _MAX_PARAMS < value <= _BASE:
+        return _BASE - value, _AS_IS
+    if kind is str:
+        if value.startswith(_TEXT_PREFIX) and value.endswith("\x00"):
+            return int(value[len(_TEXT_PREFIX) : -1]), _AS_IS
+        if len(value) == 32 and value.startswith(_UUID_HEX_PREFIX):
+            index = int(value, 16) - _UUID_BASE
+            if 0 <= index < _MAX_PARAMS:
+                return index, _UUID_HEX
+        return None
+    if kind is uuid.UUID and 0 <= value.int - _UUID_BASE < _MAX_PARAMS:
+        return value.int - _UUID_BASE, _UUID_NATIVE
     return None
+
+
+def _as_uuid(value: Any) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(int=value) if isinstance(value, int) else uuid.UUID(str(value))
+
+
+def _send(value: Any, how: int) -> Any:
+    if how == _UUID_NATIVE:
+        return _as_uuid(value)
+    if how == _UUID_HEX:
+        found = _as_uuid(value)
+        return None if found is None else found.hex
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +130,16 @@ class Compiled:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, int], ...]  # (position in params, index of the value)
     expressions: tuple[Any, ...]  # the selected expressions (for the converters)
+    #: (position in params, how to send) of the UUID slots: their values are prepared
+    #: as the backend takes UUIDs (a ``uuid.UUID`` or its text may be passed).
+    conversions: tuple[tuple[int, int], ...] = ()
 
     def bind(self, values: Sequence[Any]) -> list[Any]:
         params = list(self.params)
         for position, index in self.slots:
             params[position] = values[index]
+        for position, how in self.conversions:
+            params[position] = _send(params[position], how)
         return params
 
 
@@ -77,13 +153,11 @@ def _compile(build: Build, shape: Hashable, using: str, vendor: str) -> Compiled
     query = build(*args).using(using).query
     compiler = query.get_compiler(using)
     sql, params = compiler.as_sql()
-    slots = tuple(
-        (position, index)
-        for position, value in enumerate(params)
-        if (index := _slot(value)) is not None
-    )
+    found = [(position, slot) for position, value in enumerate(params) if (slot := _slot(value))]
+    slots = tuple((position, index) for position, (index, _how) in found)
+    conversions = tuple((position, how) for position, (_index, how) in found if how != _AS_IS)
     expressions = tuple(column for column, _sql, _alias in compiler.select)
-    return Compiled(sql, tuple(params), slots, expressions)
+    return Compiled(sql, tuple(params), slots, expressions, conversions)
 
 
 def run(

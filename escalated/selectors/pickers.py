@@ -5,6 +5,9 @@ departments, tags, canned responses and macros. Loaded one by one they would cos
 query each — more than the rest of the page — so they are read with one
 ``UNION ALL`` of uniform rows ``(kind, id, a, b, c, d, flag, owner, position)`` and
 turned back into (unsaved) model instances, so the ordinary prop builders apply.
+``owner`` holds a user id (an agent's own, or a canned response's or macro's owner):
+of the user model's key type when that is an integer, else as text (a UUID or text
+key), read back through the key field.
 
 The tags part can also say which tags one ticket carries (``ticket=``): the ticket
 detail page then needs no separate query for its tags. The union's SQL is compiled
@@ -39,7 +42,8 @@ from escalated.conf import app_settings
 from escalated.models import CannedResponse, Department, Macro, Tag, Ticket
 from escalated.permissions import agent_users, agent_users_q, is_agent
 from escalated.props import user_display_name
-from escalated.selectors._compiled import param, run
+from escalated.selectors._compiled import param, run, user_param
+from escalated.user_ids import user_pk_field, user_pk_is_integer
 
 M = TypeVar("M", bound=Model)
 
@@ -68,6 +72,7 @@ def _row(
     qs: QuerySet[Any],
     kind: str,
     *,
+    pk: Any = "pk",
     a: Any,
     b: Any = "",
     c: Any = "",
@@ -83,18 +88,23 @@ def _row(
         qs.order_by()
         .annotate(
             p_kind=_text(Value(kind)),
-            p_id=Cast("pk", output_field=BigIntegerField()),
+            p_id=Cast(pk if pk is not None else Value(None), output_field=BigIntegerField()),
             p_a=text(a),
             p_b=text(b),
             p_c=text(c),
             p_d=text(d),
             p_flag=flag if not isinstance(flag, bool) else Value(flag, BooleanField()),
-            p_owner=Cast(owner if owner is not None else Value(None), BigIntegerField()),
+            p_owner=Cast(owner if owner is not None else Value(None), _owner_type()),
             p_pos=Cast(pos if not isinstance(pos, int) else Value(pos), IntegerField()),
         )
         .values_list(*_COLUMNS)
     )
     return rows
+
+
+def _owner_type() -> BigIntegerField[Any, Any] | TextField[Any, Any]:
+    """The type of the user id column: an integer, or the text of another key."""
+    return BigIntegerField() if user_pk_is_integer() else TextField()
 
 
 def _agents_part() -> QuerySet[Any]:
@@ -107,6 +117,9 @@ def _agents_part() -> QuerySet[Any]:
     return _row(
         agents,
         "agents",
+        # The id goes in the user id column: ``p_id`` holds integers only.
+        pk=None,
+        owner=F("pk"),
         a=F("first_name") if "first_name" in names else "",
         b=F("last_name") if "last_name" in names else "",
         c=F(user_model.USERNAME_FIELD),
@@ -140,7 +153,7 @@ def _union(wanted: frozenset[str], with_ticket: bool) -> QuerySet[Any]:
     parts: list[QuerySet[Any]] = []
     # The two values that vary between calls are placeholders: the union is compiled
     # once per combination of lists (see ``escalated.selectors._compiled``).
-    own = Q(is_shared=True) | Q(created_by_id=param(0))
+    own = Q(is_shared=True) | Q(created_by_id=user_param(0))
     if "agents" in wanted:
         parts.append(_agents_part())
     if "departments" in wanted:
@@ -204,11 +217,21 @@ def pickers_load(
     )
     user_model = get_user_model()
     agent_columns, email_is_column = _agent_columns()
+    # A UUID or text key comes back as text: its field reads it back.
+    owner_of = None if user_pk_is_integer() else user_pk_field().to_python
     for kind, pk, a, b, c, d, flag, owner, pos in rows:
+        if owner_of is not None and owner is not None:
+            owner = owner_of(owner)
         # ``from_db`` (the other columns deferred) costs a fraction of ``Model(**kwargs)``:
         # building the 50 agents and 20 tags of a page that way took 1.5 ms.
         if kind == "agents":
-            known = {"pk": pk, "first": a or "", "last": b or "", "username": c, "email": d or ""}
+            known = {
+                "pk": owner,
+                "first": a or "",
+                "last": b or "",
+                "username": c,
+                "email": d or "",
+            }
             agent = user_model.from_db(
                 using,
                 agent_columns,

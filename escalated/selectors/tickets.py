@@ -68,7 +68,8 @@ from escalated.models.tickets import (
     sla_breached_q,
 )
 from escalated.permissions import ticket_visibility_q
-from escalated.selectors._compiled import Columns, Layout, param, run, text_param
+from escalated.selectors._compiled import Columns, Layout, param, run, text_param, user_param
+from escalated.user_ids import parse_user_id, user_id_json
 
 M = TypeVar("M", bound=Model)
 
@@ -310,7 +311,7 @@ def _display_query(using: str, match: str, n: int, rating: bool) -> QuerySet[Any
     else:
         qs = qs.filter(guest_token=text_param(0))
     if match.endswith("_requester"):
-        qs = qs.filter(requester__user=param(1))
+        qs = qs.filter(requester__user=user_param(1))
     return (
         qs.order_by()
         .annotate(last_reply_author_name=last_reply_author_subquery(using))
@@ -813,7 +814,7 @@ class TicketFilters:
     search: str = ""
     status: str = ""
     priority: str = ""
-    assignee: str | int = ""  # "", "me", "unassigned" or a user id
+    assignee: Any = ""  # "", "me", "unassigned" or a user id (of the user model's key)
     department: int | str = ""
     tag: int | str = ""
     sla: str = ""  # "", "breached" or "at_risk" (open tickets only)
@@ -824,6 +825,8 @@ class TicketFilters:
     def as_props(self) -> dict[str, Any]:
         """The normalised filters for the page (``per_page`` only when not the default)."""
         data = asdict(self)
+        if self.assignee not in ("", "me", "unassigned"):
+            data["assignee"] = user_id_json(self.assignee)
         if self.per_page == DEFAULT_PER_PAGE:
             data.pop("per_page")
         return data
@@ -839,9 +842,11 @@ def ticket_filters_from_query(query: Mapping[str, Any]) -> TicketFilters:
     status = str(get("status") or "")
     priority = str(get("priority") or "")
     assignee_raw = str(get("assignee") or "").strip()
-    assignee: str | int = (
-        assignee_raw if assignee_raw in ("me", "unassigned") else positive_int(assignee_raw) or ""
+    assignee: Any = (
+        assignee_raw if assignee_raw in ("me", "unassigned") else parse_user_id(assignee_raw)
     )
+    if assignee is None:
+        assignee = ""
     sort = str(get("sort") or "")
     per_page = positive_int(get("per_page")) or DEFAULT_PER_PAGE
     return TicketFilters(
@@ -956,10 +961,14 @@ class _Values:
         self.values = values
         self.used = 0
 
-    def take(self, text: bool = False) -> Any:
+    def take(self, text: bool = False, *, user: bool = False) -> Any:
+        """The next value; its placeholder is text, a user id's (``user``: the type
+        of the user model's key) or an integer."""
         index, self.used = self.used, self.used + 1
         if self.values is not None:
             return self.values[index]
+        if user:
+            return user_param(index)
         return text_param(index) if text else param(index)
 
 
@@ -973,7 +982,7 @@ def _agent_filter_values(filters: TicketFilters, user: Any) -> list[Any]:
     if filters.assignee == "me":
         values.append(user.pk)
     elif filters.assignee and filters.assignee != "unassigned":
-        values.append(int(filters.assignee))
+        values.append(filters.assignee)  # parsed by ticket_filters_from_query
     if filters.department:
         values.append(int(filters.department))
     if filters.tag:
@@ -992,7 +1001,7 @@ def _filter_for_agent(qs: QuerySet[Any], filters: TicketFilters, values: _Values
     if filters.assignee == "unassigned":
         qs = qs.filter(assignee__isnull=True)
     elif filters.assignee:
-        qs = qs.filter(assignee_id=values.take())
+        qs = qs.filter(assignee_id=values.take(user=True))
     if filters.department:
         qs = qs.filter(department_id=values.take())
     if filters.tag:
@@ -1088,7 +1097,7 @@ def _list_query(
         filters: TicketFilters = kind[1]
         qs = _filter_for_agent(qs, filters, values).order_by(*_ordering(filters.sort))
     else:
-        qs = _scoped(qs.filter(requester__user=values.take()), kind[1])
+        qs = _scoped(qs.filter(requester__user=values.take(user=True)), kind[1])
         qs = qs.order_by("-created_at", "-id")
     layout, _parts = _ticket_layout(False)
     rows: QuerySet[Any] = qs.annotate(

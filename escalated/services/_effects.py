@@ -13,6 +13,7 @@ from django.dispatch import Signal
 
 from escalated import notifications
 from escalated.models import Ticket, TicketActivity
+from escalated.user_ids import user_id_json
 
 
 def record_activity(
@@ -185,9 +186,8 @@ def ref(obj: Any) -> dict[str, Any] | None:
         return None
     if hasattr(obj, "get_username"):
         name = (obj.get_full_name() or "").strip() or obj.get_username()
-    else:
-        name = str(obj.name)
-    return {"id": obj.pk, "name": name}
+        return {"id": user_id_json(obj.pk), "name": name}
+    return {"id": obj.pk, "name": str(obj.name)}
 
 
 def _user_or_none(user: Any) -> Any:

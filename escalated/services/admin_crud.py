@@ -37,6 +37,7 @@ from escalated.models.rules import validate_macro_actions
 from escalated.models.sla import validate_days
 from escalated.permissions import is_admin
 from escalated.services.sla import sla_recompute_request
+from escalated.user_ids import parse_user_id, user_id_json
 
 M = TypeVar("M", bound=Model)
 Errors = dict[str, list[str]]
@@ -118,18 +119,18 @@ def _apply(obj: Model, values: Mapping[str, Any]) -> list[str]:
 # --------------------------------------------------------------------------- departments
 
 
-def _clean_users(ids: Iterable[int] | None, field: str, errors: Errors) -> list[Any] | None:
+def _clean_users(ids: Iterable[Any] | None, field: str, errors: Errors) -> list[Any] | None:
     if ids is None:
         return None
-    try:
-        wanted = {int(i) for i in ids}
-    except (TypeError, ValueError):
+    parsed = [parse_user_id(i) for i in ids]
+    if any(i is None for i in parsed):
         errors.setdefault(field, []).append("Give user ids.")
         return []
+    wanted: set[Any] = set(parsed)
     users = list(get_user_model()._default_manager.filter(pk__in=wanted, is_active=True))
-    missing = wanted - {u.pk for u in users}
+    missing = sorted(user_id_json(i) for i in wanted - {u.pk for u in users})
     if missing:
-        errors.setdefault(field, []).append(f"Unknown or inactive users: {sorted(missing)}.")
+        errors.setdefault(field, []).append(f"Unknown or inactive users: {missing}.")
     return users
 
 
@@ -161,7 +162,7 @@ def department_create(
     slug: str = "",
     description: str = "",
     is_active: bool = True,
-    agent_ids: Iterable[int] = (),
+    agent_ids: Iterable[Any] = (),
 ) -> Department:
     """Create a department; its members become agents (see ``permissions``)."""
     _require_admin(actor)
@@ -191,7 +192,7 @@ def department_update(
     slug: str | None = None,
     description: str | None = None,
     is_active: bool | None = None,
-    agent_ids: Iterable[int] | None = None,
+    agent_ids: Iterable[Any] | None = None,
 ) -> Department:
     """Change a department; ``agent_ids`` replaces its members."""
     _require_admin(actor)

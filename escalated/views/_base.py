@@ -70,6 +70,7 @@ from escalated.props import (
     user_email,
 )
 from escalated.selectors.tickets import Page
+from escalated.user_ids import parse_user_id, user_id_json, user_pk_is_integer
 
 T = TypeVar("T")
 View: TypeAlias = Callable[..., HttpResponseBase]
@@ -115,7 +116,7 @@ def auth_props(request: HttpRequest) -> AuthProps:
         return {"user": None, "logout_url": None}
     return {
         "user": {
-            "id": int(user.pk),
+            "id": user_id_json(user.pk),
             "name": user_display_name(user),
             "email": user_email(user),
             "is_agent": is_agent(user),
@@ -419,6 +420,41 @@ class FormInput:
         if not 0 <= number < 2**63:
             raise ValidationFailed.field(name, "Expected a number.")
         return number
+
+    def user_id(self, name: str) -> Any | None:
+        """A user id, of the type of the user model's key (an integer, a UUID, text),
+        or ``None`` for a missing, null or empty value."""
+        if user_pk_is_integer():
+            return self.integer(name)
+        value = self.data.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is None or value == "":
+            return None
+        user_id = parse_user_id(value)
+        if user_id is None:
+            raise ValidationFailed.field(name, "Expected a user id.")
+        return user_id
+
+    def user_ids(self, name: str) -> list[Any]:
+        """A list of user ids, as :meth:`integers` reads ids."""
+        if user_pk_is_integer():
+            return self.integers(name)
+        value = self.data.get(name)
+        if value is None or value == "":
+            return []
+        items = value if isinstance(value, list) else str(value).split(",")
+        result = []
+        for item in items:
+            if isinstance(item, dict):
+                item = item.get("id")
+            if isinstance(item, str) and not item.strip():
+                continue
+            user_id = parse_user_id(item)
+            if user_id is None:
+                raise ValidationFailed.field(name, "Expected a list of user ids.")
+            result.append(user_id)
+        return list(dict.fromkeys(result))
 
     def integers(self, name: str) -> list[int]:
         """A list of ids: a JSON list (of ids or of ``{"id": …}`` objects), repeated

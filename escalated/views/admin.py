@@ -163,14 +163,14 @@ def _optional(form: FormInput, name: str, read: Callable[[str], Any]) -> Any:
 def _department_form_props(request: HttpRequest, obj: Department | None) -> dict[str, Any]:
     agents = {u["id"]: u for u in _pickers(request, "agents")["agents"]}
     if obj is not None:  # members who are not agents by another rule still show up
-        agents.update({u.pk: user_ref(u) for u in obj.agents.all()})
+        agents.update({ref["id"]: ref for ref in map(user_ref, obj.agents.all())})
     return {"agents": sorted(agents.values(), key=lambda u: str(u["name"]).lower())}
 
 
-def _agent_ids(form: FormInput) -> list[int] | None:
+def _agent_ids(form: FormInput) -> list[Any] | None:
     for name in ("agent_ids", "agents"):
         if form.has(name):
-            return form.integers(name)
+            return form.user_ids(name)
     return None
 
 

@@ -183,7 +183,7 @@ def note(request: HttpRequest, key: str) -> HttpResponse:
     return _post_reply(request, key, internal=True)
 
 
-def _agent_from(agent_id: int, field: str) -> Any:
+def _agent_from(agent_id: Any, field: str) -> Any:
     user_model = get_user_model()
     agent = user_model._default_manager.filter(pk=agent_id, is_active=True).first()
     if agent is None:
@@ -205,7 +205,7 @@ def assign(request: HttpRequest, key: str) -> HttpResponse:
     if form.text(field).strip().lower() == "me":
         agent = request.user
     else:
-        agent_id = form.integer(field)
+        agent_id = form.user_id(field)
         if agent_id is None:
             svc.ticket_unassign(ticket=ticket, actor=request.user)
             return done(request, _show_url(ticket), success="The ticket is unassigned.")
@@ -313,7 +313,7 @@ def _bulk_action(request: HttpRequest, action: str, form: Any) -> Callable[[Tick
         if raw == "me":
             agent = user
         else:
-            agent_id = form.integer("value")
+            agent_id = form.user_id("value")
             if agent_id is None:
                 return lambda t: svc.ticket_unassign(ticket=t, actor=user)
             agent = _agent_from(agent_id, "value")
