@@ -8,10 +8,11 @@ in JSON or hands to the browser goes through here, so none assumes an integer.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Field, IntegerField
+from django.db.models import Field, IntegerField, UUIDField
 
 #: The largest integer id a table hands out (a signed 64-bit integer, on SQLite too).
 _INT_ID_MAX = 2**63 - 1
@@ -33,7 +34,10 @@ def user_pk_is_integer() -> bool:
 def parse_user_id(value: Any) -> Any | None:
     """A user id from untrusted input (a form, a query string, a rule's JSON), as the
     user model's primary key takes it; ``None`` when ``value`` cannot be one (never
-    raises). Says nothing about whether such a user exists."""
+    raises; a ``uuid.UUID`` passes for a UUID key). Says nothing about whether such a
+    user exists."""
+    if isinstance(value, UUID):
+        return value if isinstance(user_pk_field(), UUIDField) else None
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     if isinstance(value, str):

@@ -39,6 +39,7 @@ from escalated.conf import app_settings
 from escalated.models import Contact, Department, Reply, Tag, Ticket
 from escalated.notifications import _collect
 from escalated.props import user_email
+from escalated.user_ids import user_id_json
 
 logger = logging.getLogger("escalated.notifications")
 
@@ -85,7 +86,7 @@ def _person(user: Any) -> dict[str, Any] | None:
         return None
     full = user.get_full_name() if hasattr(user, "get_full_name") else ""
     name = (full or "").strip() or user.get_username()
-    return {"id": user.pk, "name": name, "email": user_email(user)}
+    return {"id": user_id_json(user.pk), "name": name, "email": user_email(user)}
 
 
 def _contact(contact: Contact | None) -> dict[str, Any] | None:

@@ -42,6 +42,7 @@ _TEXT_PREFIX: Final = "\x00escalated-param-"
 #: one ``uuid4()`` or a host's generator hands out).
 _UUID_BASE: Final = 0x7E5CA1A7_ED00_0000_5107_0000 << 32
 _UUID_HEX_PREFIX: Final = f"{_UUID_BASE:032x}"[:24]
+_HEX_DIGITS: Final = frozenset("0123456789abcdef")
 
 
 def param(index: int) -> int:
@@ -97,9 +98,13 @@ def _slot(value: Any) -> tuple[int, int] | None:
     if kind is str:
         if value.startswith(_TEXT_PREFIX) and value.endswith("\x00"):
             return int(value[len(_TEXT_PREFIX) : -1]), _AS_IS
-        if len(value) == 32 and value.startswith(_UUID_HEX_PREFIX):
-            index = int(value, 16) - _UUID_BASE
-            if 0 <= index < _MAX_PARAMS:
+        if (
+            len(value) == 32
+            and value.startswith(_UUID_HEX_PREFIX)
+            and _HEX_DIGITS.issuperset(value[24:])  # int() would take "_" and spaces
+        ):
+            index = int(value[24:], 16)
+            if index < _MAX_PARAMS:
                 return index, _UUID_HEX
         return None
     if kind is uuid.UUID and 0 <= value.int - _UUID_BASE < _MAX_PARAMS:

@@ -75,10 +75,13 @@ django.setup()
 from django.core import mail, management
 from django.test import Client
 from django.test.utils import setup_test_environment
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 from inertia.settings import settings as inertia_settings
 
 from accounts.models import User
-from escalated.models import EscalationRule, Reply, Ticket
+from escalated.models import Department, EscalationRule, Reply, Ticket, TicketActivity
+from escalated.notifications.webhooks import Event, event_payload
 
 setup_test_environment()  # the locmem mail backend, "testserver" allowed
 H = {"X-Inertia": "true", "X-Inertia-Version": str(inertia_settings.INERTIA_VERSION)}
@@ -175,7 +178,41 @@ cust_view = json.dumps(page(cc, f"/support/tickets/{ticket.reference}/"))
 assert "Restarting the VPN." in cust_view and "old client" not in cust_view
 assert any("Restarting the VPN." in m.body for m in mail.outbox), [m.subject for m in mail.outbox]
 
-# bulk-assign to the other agent by id
+# admin: a department with the agent, a private canned response, a macro assigning
+post(ac, "/support/admin/departments/", {"name": "Network", "agent_ids": [str(agent.pk)]})
+dept = Department.objects.get()
+assert list(dept.agents.all()) == [agent]
+edit = no_errors(ac, f"/support/admin/departments/{dept.pk}/edit/")
+assert [a["id"] for a in edit["agents"] if a["id"] == str(agent.pk)] == [str(agent.pk)], edit
+post(ac, "/support/admin/departments/", {"name": "Bad", "agent_ids": ["nope", 3]})
+assert page(ac, "/support/admin/departments/")["errors"], "a bad user id is a field error"
+assert Department.objects.count() == 1
+post(ac, "/support/admin/canned-responses/", {"title": "Mine", "body": "Hi", "is_shared": False})
+post(ac, "/support/admin/macros/", {
+    "name": "To other", "is_shared": False,
+    "actions": [{"type": "assign", "value": str(other.pk)}],
+})
+props = no_errors(ac, show)
+assert [c["title"] for c in props["canned_responses"]] == ["Mine"], props["canned_responses"]
+[macro] = props["macros"]
+assert page(client(other), show)["canned_responses"] == []  # another agent's own
+post(ac, f"{show}macro/", {"macro_id": macro["id"]})
+no_errors(ac, show)
+ticket.refresh_from_db()
+assert ticket.assignee_id == other.pk
+
+# a webhook's payload carries user ids as JSON text
+doc = json.loads(json.dumps(event_payload(Event(
+    "e1", "ticket.assigned", timezone.now(), ticket, agent, {"agent": agent, "n": 1}
+)), cls=DjangoJSONEncoder))
+assert doc["ticket"]["assignee"]["id"] == str(other.pk), doc
+assert doc["actor"]["id"] == doc["data"]["agent"]["id"] == str(agent.pk), doc
+
+# bulk-assign to "me", then to the other agent by id
+post(ac, "/support/agent/tickets/bulk/", {"ids": [ticket.pk], "action": "assign",
+                                          "value": "me"})
+ticket.refresh_from_db()
+assert ticket.assignee_id == agent.pk
 post(ac, "/support/agent/tickets/bulk/", {"ids": [ticket.pk], "action": "assign",
                                           "value": str(other.pk)})
 ticket.refresh_from_db()
@@ -206,6 +243,15 @@ ticket.refresh_from_db()
 assert ticket.assignee_id == agent.pk and ticket.status == "escalated", (
     ticket.assignee_id, ticket.status)
 assert page(ac, f"/support/agent/tickets/?assignee={agent.pk}")["tickets"]["data"]
+# the timeline keeps the assignees (their ids as JSON text) and the rule's firing
+assigned = TicketActivity.objects.filter(ticket=ticket, type="assigned").order_by("id")
+expected = [str(agent.pk), str(other.pk), str(agent.pk), str(other.pk)]
+assert [a.data["agent"]["id"] for a in assigned] == expected, [a.data for a in assigned]
+assert {a.actor_id for a in assigned} == {agent.pk}
+fired = TicketActivity.objects.get(ticket=ticket, type="rule_fired")
+assert fired.data["actions"] == ["assign", "escalate"], fired.data
+assert "High to Ada" in json.dumps(no_errors(ac, show))
+assert "Ada Agent" in json.dumps(no_errors(ac, "/support/admin/reports/"))
 print("PROBE OK")
 """
 
