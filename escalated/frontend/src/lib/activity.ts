@@ -1,5 +1,5 @@
 /** One sentence per activity-log entry (TicketActivity.type + data). */
-import type { Activity } from '@/types/models'
+import type { Activity, UserId } from '@/types/models'
 import { humanize, isPriority, isStatus, PRIORITY_LABELS, STATUS_LABELS } from './labels'
 
 /**
@@ -7,7 +7,8 @@ import { humanize, isPriority, isStatus, PRIORITY_LABELS, STATUS_LABELS } from '
  * `{id, name}` for agents and departments); the page resolves them from its pickers.
  */
 export interface ActivityContext {
-  users?: ReadonlyMap<number, string>
+  /** Keyed by user id: a number, or a string for a UUID or text key. */
+  users?: ReadonlyMap<UserId, string>
   departments?: ReadonlyMap<number, string>
 }
 
@@ -25,8 +26,22 @@ function first(data: Record<string, unknown>, ...keys: string[]): unknown {
   return undefined
 }
 
-function named(value: unknown, names: ReadonlyMap<number, string> | undefined, fallback: string) {
-  if (typeof value === 'number') return names?.get(value) ?? fallback
+/** The name of an id in `names`, matched as text: `42` and `"42"` are the same id. */
+function nameOf(names: ReadonlyMap<UserId, string> | undefined, id: UserId): string | undefined {
+  const direct = names?.get(id)
+  if (direct !== undefined || !names) return direct
+  for (const [key, name] of names) if (String(key) === String(id)) return name
+  return undefined
+}
+
+function named(
+  value: unknown,
+  names: ReadonlyMap<UserId, string> | undefined,
+  fallback: string,
+): string {
+  if (typeof value === 'number') return nameOf(names, value) ?? fallback
+  // A UUID or text user id: its name when the page knows it, else the text itself.
+  if (typeof value === 'string' && value !== '') return nameOf(names, value) ?? label(value)
   return value === undefined ? fallback : label(value)
 }
 

@@ -4,7 +4,7 @@
  *
  * Query parameters (all optional; a missing one means "any"):
  *   search=<text>  status=<Status>  priority=<Priority>
- *   assignee=me|unassigned|<user id>  department=<id>  tag=<id>
+ *   assignee=me|unassigned|<user id: a number, a UUID or text>  department=<id>  tag=<id>
  *   sla=breached|at_risk  sort=<TicketSort, default -created_at>  page=<n ≥ 2>
  *   per_page=<n> (the server's default when absent; kept like the sort)
  *
@@ -12,6 +12,7 @@
  * never written.
  */
 import {
+  type AssigneeFilter,
   DEFAULT_SORT,
   SLA_FILTERS,
   SORTS,
@@ -20,6 +21,7 @@ import {
   type TicketSort,
 } from '@/types/filters'
 import { isPriority, isStatus } from './labels'
+import { userIdFromInput } from './userIds'
 
 export type QueryInput = string | URLSearchParams | Record<string, unknown>
 
@@ -41,6 +43,18 @@ function positiveInt(value: string | null | undefined): number | null {
   if (value == null || !/^\d+$/.test(value.trim())) return null
   const n = Number(value)
   return Number.isSafeInteger(n) && n > 0 ? n : null
+}
+
+/**
+ * `assignee=`: "me", "unassigned" or a user id. Something that reads as a number is an
+ * id only as a positive integer ("-3", "0", "1.5" mean "any", as the server reads them
+ * on an integer-keyed host); other text is a UUID or text key and kept as it is.
+ */
+function assigneeFrom(value: string | null): AssigneeFilter {
+  const text = (value ?? '').trim()
+  if (text === 'me' || text === 'unassigned') return text
+  if (text !== '' && Number.isFinite(Number(text))) return positiveInt(text) ?? ''
+  return userIdFromInput(text) ?? ''
 }
 
 function toParams(input: QueryInput): URLSearchParams {
@@ -77,9 +91,7 @@ export function filtersFromQuery(input: QueryInput): TicketFilterState {
   const priority = params.get('priority')
   if (isPriority(priority)) state.priority = priority
 
-  const assignee = params.get('assignee')
-  if (assignee === 'me' || assignee === 'unassigned') state.assignee = assignee
-  else state.assignee = positiveInt(assignee) ?? ''
+  state.assignee = assigneeFrom(params.get('assignee'))
 
   state.department = positiveInt(params.get('department')) ?? ''
   state.tag = positiveInt(params.get('tag')) ?? ''

@@ -5,6 +5,7 @@
  * shown as well.
  */
 import { humanize, isPriority, isStatus } from './labels'
+import { isUserId } from './userIds'
 import type {
   Condition,
   ConditionField,
@@ -287,7 +288,7 @@ export function actionError(action: DraftAction, mode: BuilderMode = 'rule'): st
     case 'status':
       return isStatus(v) ? null : 'Pick a status.'
     case 'agent':
-      return isId(v) ? null : 'Pick an agent.'
+      return isUserId(v) ? null : 'Pick an agent.'
     case 'department':
       return isId(v) ? null : 'Pick a department.'
     case 'tag':

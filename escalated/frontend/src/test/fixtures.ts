@@ -16,6 +16,14 @@ export const agents: Agent[] = [
   { id: 2, name: 'Grace', email: 'grace@example.com' },
 ]
 
+/** Agents of a host whose user model is keyed by a UUID: the server sends their ids as text. */
+export const UUID_ADA = '0b7c8a2e-5f1d-4c3a-9e2b-7d6f1a0c4e11'
+export const UUID_GRACE = '9f3e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a19'
+export const uuidAgents: Agent[] = [
+  { id: UUID_ADA, name: 'Ada', email: 'ada@example.com' },
+  { id: UUID_GRACE, name: 'Grace', email: 'grace@example.com' },
+]
+
 export const departments: DepartmentRef[] = [
   { id: 10, name: 'Billing', slug: 'billing' },
   { id: 11, name: 'Tech', slug: 'tech' },

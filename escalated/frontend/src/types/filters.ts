@@ -1,7 +1,10 @@
-import type { Priority, Status } from './models'
+import type { Priority, Status, UserId } from './models'
 
-/** Who a ticket is assigned to: anyone, the current agent, nobody, or one agent id. */
-export type AssigneeFilter = '' | 'me' | 'unassigned' | number
+/**
+ * Who a ticket is assigned to: anyone, the current agent, nobody, or one agent's id
+ * (a number or a string, like every user id).
+ */
+export type AssigneeFilter = '' | 'me' | 'unassigned' | UserId
 
 export const SORTS = [
   '-created_at',

@@ -31,14 +31,22 @@ export const OPEN_STATUSES: readonly Status[] = [
   'reopened',
 ]
 
+/**
+ * A host user's id: the user model's primary key, a JSON number for an integer key and
+ * a string for any other (a UUID, text) — see escalated/user_ids.py `user_id_json`.
+ * Compare two with `sameUser` (lib/userIds.ts), turn a select's text into one with
+ * `userIdFromInput`; never `Number()`.
+ */
+export type UserId = number | string
+
 export interface UserRef {
-  id: number
+  id: UserId
   name: string
   email: string
 }
 
 export interface ActorRef {
-  id: number
+  id: UserId
   name: string
 }
 

@@ -1,4 +1,4 @@
-import type { Priority, Status } from './models'
+import type { Priority, Status, UserId } from './models'
 
 /** Escalation-rule conditions, exactly as escalated/models/rules.py validates them. */
 export type Condition =
@@ -32,7 +32,7 @@ export type MacroActionType = RuleActionType | 'set_status' | 'unassign' | 'remo
 export type RuleAction =
   | { type: 'escalate'; value?: null }
   | { type: 'set_priority'; value: Priority }
-  | { type: 'assign'; value: number }
+  | { type: 'assign'; value: UserId }
   | { type: 'set_department'; value: number }
   | { type: 'add_tag'; value: number }
   | { type: 'add_note'; value: string }

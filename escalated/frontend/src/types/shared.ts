@@ -1,7 +1,8 @@
 /** Props every Escalated page receives (shared by the Inertia middleware / views). */
+import type { UserId } from './models'
 
 export interface AuthUser {
-  id: number
+  id: UserId
   name: string
   email: string
   is_agent: boolean

@@ -1,4 +1,4 @@
-import type { Priority, Status } from './models'
+import type { Priority, Status, UserId } from './models'
 
 /** Attributes FormField hands to its control: spread them with v-bind. */
 export interface FormFieldControlAttrs {
@@ -13,7 +13,7 @@ export interface FormFieldControlAttrs {
  * `{ids, action, value}` to routes.agent.bulk. `assign` takes a user id or "me".
  */
 export type BulkAction =
-  | { action: 'assign'; value: number | 'me' }
+  | { action: 'assign'; value: UserId | 'me' }
   | { action: 'unassign'; value: null }
   | { action: 'status'; value: Status }
   | { action: 'priority'; value: Priority }

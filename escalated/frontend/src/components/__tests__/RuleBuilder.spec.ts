@@ -2,7 +2,7 @@ import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 
 import { toPayload } from '@/lib/rules'
-import { agents, departments, tags } from '@/test/fixtures'
+import { agents, departments, tags, UUID_GRACE, uuidAgents } from '@/test/fixtures'
 import type { RuleDefinition } from '@/types/rules'
 
 import RuleBuilder from '../RuleBuilder.vue'
@@ -311,6 +311,23 @@ describe('RuleBuilder', () => {
       'reply',
     ])
     macro.unmount()
+  })
+
+  it('keeps a UUID agent of an assign action, and the rule valid', async () => {
+    const wrapper = mountBuilder(
+      {
+        conditions: [{ field: 'assigned', operator: 'is', value: false }],
+        actions: [{ type: 'assign', value: null }],
+      },
+      { agents: uuidAgents },
+    )
+    const select = wrapper.get('[data-testid="action-value"] select')
+    await select.setValue(UUID_GRACE)
+    expect(model(wrapper).actions).toEqual([{ type: 'assign', value: UUID_GRACE }])
+    expect((select.element as HTMLSelectElement).value).toBe(UUID_GRACE)
+    expect(wrapper.emitted('validity')?.at(-1)).toEqual([true])
+    expect(wrapper.find('[data-testid="action-value"] [aria-invalid]').exists()).toBe(false)
+    wrapper.unmount()
   })
 
   it('switches the action value input with the action type', async () => {

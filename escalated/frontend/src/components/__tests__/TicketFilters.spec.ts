@@ -2,7 +2,7 @@ import { router } from '@inertiajs/vue3'
 import { mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
-import { agents, departments, tags } from '@/test/fixtures'
+import { agents, departments, tags, UUID_GRACE, uuidAgents } from '@/test/fixtures'
 import { setPage } from '@/test/page'
 
 import TicketFilters from '../TicketFilters.vue'
@@ -60,6 +60,22 @@ describe('TicketFilters', () => {
     )
     await wrapper.get('select[name="assignee"]').setValue('2')
     expect(get.mock.lastCall?.[1]).toEqual({ status: 'open', assignee: '2' })
+  })
+
+  it('sends a UUID agent as the assignee, and shows it selected', async () => {
+    const wrapper = mountFilters({ agents: uuidAgents })
+    await wrapper.get('select[name="assignee"]').setValue(UUID_GRACE)
+    expect(get).toHaveBeenLastCalledWith(
+      '/support/agent/tickets/',
+      { status: 'open', assignee: UUID_GRACE },
+      VISIT_OPTIONS,
+    )
+    expect(wrapper.emitted('change')?.at(-1)?.[0]).toMatchObject({ assignee: UUID_GRACE })
+
+    const echoed = mountFilters({ agents: uuidAgents, filters: { assignee: UUID_GRACE } })
+    expect((echoed.get('select[name="assignee"]').element as HTMLSelectElement).value).toBe(
+      UUID_GRACE,
+    )
   })
 
   it('sends department, tag, SLA and sort', async () => {

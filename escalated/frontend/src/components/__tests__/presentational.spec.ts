@@ -2,7 +2,7 @@ import { mount } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { h } from 'vue'
 
-import { activity, agents, tags } from '@/test/fixtures'
+import { activity, agents, tags, UUID_GRACE, uuidAgents } from '@/test/fixtures'
 import { setPage, sharedProps, user } from '@/test/page'
 import type { FormFieldControlAttrs } from '@/types/ui'
 
@@ -141,6 +141,19 @@ describe('BulkActionBar', () => {
         .find('section')
         .exists(),
     ).toBe(false)
+  })
+
+  it('assigns to an agent keyed by a UUID', async () => {
+    const wrapper = mount(BulkActionBar, { props: { count: 2, agents: uuidAgents, tags } })
+    const [action, value] = wrapper.findAll('select')
+    await action!.setValue('assign')
+    await value!.setValue(UUID_GRACE)
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Apply')!
+      .trigger('click')
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    expect(wrapper.emitted('apply')).toEqual([[{ action: 'assign', value: UUID_GRACE }]])
   })
 
   it('emits the bulk endpoint vocabulary, and asks for a value when one is needed', async () => {

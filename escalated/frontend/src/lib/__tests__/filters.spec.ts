@@ -1,6 +1,8 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
 
+import { UUID_ADA } from '@/test/fixtures'
+
 import {
   activeFilterCount,
   defaultFilters,
@@ -83,6 +85,21 @@ describe('filtersFromQuery', () => {
       department: 11,
       page: 4,
     })
+  })
+
+  it('reads a UUID assignee and writes it back unchanged', () => {
+    const state = filtersFromQuery(`?assignee=${UUID_ADA}&status=open`)
+    expect(state.assignee).toBe(UUID_ADA)
+    expect(filtersToQuery(state)).toEqual({ status: 'open', assignee: UUID_ADA })
+    expect(filtersFromQuery(filtersToQueryString(state))).toEqual(state)
+    expect(filtersFromQuery({ assignee: 'alice' }).assignee).toBe('alice')
+  })
+
+  it('still reads a numeric assignee as a positive integer', () => {
+    expect(filtersFromQuery('?assignee=42').assignee).toBe(42)
+    for (const bad of ['0', '-3', '1.5', '1e3']) {
+      expect(filtersFromQuery({ assignee: bad }).assignee).toBe('')
+    }
   })
 
   it('falls back to "any" for unknown or malformed values', () => {

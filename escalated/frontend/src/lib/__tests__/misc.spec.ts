@@ -1,7 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
 
-import { file } from '@/test/fixtures'
+import { file, UUID_GRACE } from '@/test/fixtures'
 
 import { describeActivity } from '../activity'
 import { addFiles, formatBytes } from '../files'
@@ -131,6 +131,19 @@ describe('describeActivity', () => {
     expect(
       describeActivity({ ...base, type: 'assigned', data: { to: { id: 2, name: 'Grace' } } }),
     ).toBe('assigned the ticket to Grace')
+  })
+  it('resolves a UUID user id through the page context', () => {
+    const users = new Map([[UUID_GRACE, 'Grace']])
+    expect(
+      describeActivity({ ...base, type: 'assigned', data: { agent_id: UUID_GRACE } }, { users }),
+    ).toBe('assigned the ticket to Grace')
+    // The same id, sent as a number in one place and as text in another.
+    expect(
+      describeActivity(
+        { ...base, type: 'assigned', data: { agent_id: '2' } },
+        { users: new Map([[2, 'Ada']]) },
+      ),
+    ).toBe('assigned the ticket to Ada')
   })
   it('falls back to the type for unknown ones', () => {
     expect(describeActivity({ ...base, type: 'satisfaction_rated', data: {} })).toBe(

@@ -157,6 +157,16 @@ describe('actionError', () => {
     expect(actionError({ type: 'add_note', value: '   ' })).toBe('Write the text.')
   })
 
+  it('takes an agent keyed by a UUID or text, not a blank one', () => {
+    expect(
+      actionError({ type: 'assign', value: '0b7c8a2e-5f1d-4c3a-9e2b-7d6f1a0c4e11' }),
+    ).toBeNull()
+    expect(actionError({ type: 'assign', value: 'alice' })).toBeNull()
+    expect(actionError({ type: 'assign', value: 2 })).toBeNull()
+    expect(actionError({ type: 'assign', value: ' ' })).toBe('Pick an agent.')
+    expect(actionError({ type: 'assign', value: 0 })).toBe('Pick an agent.')
+  })
+
   it('keeps macro-only actions out of rules', () => {
     expect(actionError({ type: 'reply', value: 'Hi' }, 'rule')).toMatch(/not available for rules/)
     expect(actionError({ type: 'reply', value: 'Hi' }, 'macro')).toBeNull()

@@ -3,7 +3,15 @@ import { mount } from '@vue/test-utils'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 
-import { agents, choices, departments, tags } from '@/test/fixtures'
+import {
+  agents,
+  choices,
+  departments,
+  tags,
+  UUID_ADA,
+  UUID_GRACE,
+  uuidAgents,
+} from '@/test/fixtures'
 import { setPage, sharedProps, user } from '@/test/page'
 import type { AdminReportsProps, SlaPolicyData } from '@/types/pages'
 
@@ -172,6 +180,29 @@ describe('Department form', () => {
     expect(put).toHaveBeenCalledWith(
       '/support/admin/departments/10/',
       expect.objectContaining({ name: 'Billing', agent_ids: [1, 2] }),
+      expect.any(Object),
+    )
+  })
+})
+
+describe('Department form of a host keyed by UUIDs', () => {
+  it('checks the members and sends the chosen agents as their UUIDs', async () => {
+    const put = vi.spyOn(router, 'put').mockImplementation(() => undefined)
+    const department = {
+      ...departments[0]!,
+      description: '',
+      is_active: true,
+      agents: [uuidAgents[0]!],
+    }
+    const wrapper = mount(DepartmentForm, { props: { department, agents: uuidAgents } })
+    const box = (id: string) => wrapper.get(`input[name="agent_ids"][value="${id}"]`)
+    expect((box(UUID_ADA).element as HTMLInputElement).checked).toBe(true)
+    expect((box(UUID_GRACE).element as HTMLInputElement).checked).toBe(false)
+    await box(UUID_GRACE).setValue(true)
+    await wrapper.get('form').trigger('submit')
+    expect(put).toHaveBeenCalledWith(
+      '/support/admin/departments/10/',
+      expect.objectContaining({ agent_ids: [UUID_ADA, UUID_GRACE] }),
       expect.any(Object),
     )
   })

@@ -13,6 +13,9 @@ import {
   reply,
   tags,
   ticket,
+  UUID_ADA,
+  UUID_GRACE,
+  uuidAgents,
 } from '@/test/fixtures'
 import { setPage, sharedProps, user } from '@/test/page'
 import type { AgentTicketIndexProps, AgentTicketShowProps } from '@/types/pages'
@@ -114,6 +117,44 @@ describe('Agent ticket page', () => {
 
   it('names the people and departments in the timeline', () => {
     const wrapper = mount(TicketShow, { props: showProps() })
+    expect(wrapper.get('section[aria-label="Activity"]').text()).toContain(
+      'assigned the ticket to Grace',
+    )
+  })
+})
+
+describe('Agent ticket page of a host keyed by UUIDs', () => {
+  beforeEach(() => {
+    const me = user({ id: UUID_ADA, name: 'Ada', is_agent: true })
+    setPage({ url: '/support/agent/tickets/', props: sharedProps({ auth: { user: me } }) })
+  })
+
+  it('shows the UUID assignee selected, knows it is me, and saves another agent', async () => {
+    const post = vi.spyOn(router, 'post').mockImplementation(() => undefined)
+    const wrapper = mount(TicketShow, {
+      props: showProps({ agents: uuidAgents, ticket: ticket({ assigned_to: uuidAgents[0]! }) }),
+    })
+    expect(wrapper.findAll('button').some((b) => b.text() === 'Assign to me')).toBe(false)
+    const select = wrapper.get('select[name="agent_id"]')
+    expect((select.element as HTMLSelectElement).value).toBe(UUID_ADA)
+    expect(select.findAll('option').map((o) => o.text())).toEqual(['Unassigned', 'Ada', 'Grace'])
+
+    await select.setValue(UUID_GRACE)
+    await select.element.closest('form')!.dispatchEvent(new Event('submit'))
+    expect(post).toHaveBeenCalledWith(
+      '/support/agent/tickets/ESC-00042/assign/',
+      { agent_id: UUID_GRACE },
+      expect.any(Object),
+    )
+  })
+
+  it('names a UUID agent in the timeline', () => {
+    const wrapper = mount(TicketShow, {
+      props: showProps({
+        agents: uuidAgents,
+        activities: [activity({ type: 'assigned', data: { agent_id: UUID_GRACE } })],
+      }),
+    })
     expect(wrapper.get('section[aria-label="Activity"]').text()).toContain(
       'assigned the ticket to Grace',
     )
