@@ -53,6 +53,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"agent/tickets/{_ticket}tags/", agent.tags, name="agent.tickets.tags"),
     path(f"agent/tickets/{_ticket}macro/", agent.macro, name="agent.tickets.macro"),
     # admin area
+    path("admin/", admin.index, name="admin.index"),
     path("admin/reports/", admin.reports, name="admin.reports"),
     *(pattern for resource in admin.RESOURCES for pattern in admin.resource_urls(resource)),
     # downloads (permission-checked)

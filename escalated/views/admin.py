@@ -59,6 +59,7 @@ from escalated.selectors.tickets import positive_int
 from escalated.services import admin_crud, escalations
 from escalated.views._base import (
     FormInput,
+    HttpResponseSeeOther,
     View,
     by_method,
     done,
@@ -68,6 +69,12 @@ from escalated.views._base import (
 )
 
 # --------------------------------------------------------------------------- reports
+
+
+@escalated_view(access="admin")
+def index(request: HttpRequest) -> HttpResponse:
+    """The admin area's own address opens its first page, the reports."""
+    return HttpResponseSeeOther(reverse("escalated:admin.reports"))
 
 
 @escalated_view(access="admin")

@@ -408,3 +408,8 @@ def test_actions_sent_as_a_json_string_in_a_form(admin_ui):
     )
 
     assert Macro.objects.get().actions == [{"type": "set_priority", "value": "high"}]
+
+
+def test_the_admin_area_address_opens_the_reports_for_admins_only(admin_ui, agent_ui):
+    assert_redirect(admin_ui.get("/support/admin/"), "/support/admin/reports/")
+    assert agent_ui.get("/support/admin/").status_code == 403
