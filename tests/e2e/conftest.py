@@ -49,13 +49,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory) -> Iterator[str]:
-    """Base URL of the demo project running in a separate process."""
-    data = tmp_path_factory.mktemp("e2e")
+def _serve(data: Path, settings: str) -> Iterator[str]:
+    """Migrate, seed and run the project of ``settings`` on a free port; yield its base URL."""
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)},
-        "DJANGO_SETTINGS_MODULE": "tests.projects.standalone.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         # DEBUG serves the UI bundle from the app's static folder (no collectstatic).
         "DJANGO_DEBUG": "1",
         "ESCALATED_TEST_DB": "sqlite",
@@ -94,6 +92,19 @@ def live_app(tmp_path_factory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory) -> Iterator[str]:
+    """Base URL of the demo project running in a separate process."""
+    yield from _serve(tmp_path_factory.mktemp("e2e"), "tests.projects.standalone.settings")
+
+
+@pytest.fixture(scope="session")
+def uuid_live_app(tmp_path_factory) -> Iterator[str]:
+    """The same demo, in a host whose user model is keyed by a UUID
+    (``tests/projects/uuidhost``)."""
+    yield from _serve(tmp_path_factory.mktemp("e2e-uuid"), "tests.projects.uuidhost.settings")
 
 
 @pytest.fixture(scope="session")

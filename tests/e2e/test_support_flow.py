@@ -8,6 +8,7 @@ screenshotted (``tests/e2e/screenshots``) on the way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
 
@@ -18,9 +19,14 @@ LOG_FILE: FilePayload = {
 }
 
 
-def sign_in(browser: Browser, base: str, username: str) -> tuple[BrowserContext, Page]:
+def sign_in(
+    browser: Browser, base: str, username: str, watch: Callable[[Page], object] | None = None
+) -> tuple[BrowserContext, Page]:
+    """A fresh browser context signed in as ``username``; ``watch(page)`` runs first."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    if watch:
+        watch(page)
     page.goto(f"{base}/accounts/login/?next=/support/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(username)
