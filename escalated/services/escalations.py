@@ -85,6 +85,7 @@ from escalated.models import (
 from escalated.models.choices import statuses_that_can_become
 from escalated.models.rules import validate_conditions, validate_rule_actions
 from escalated.models.tickets import sla_at_risk_q, sla_breached_q
+from escalated.nul import NUL_MESSAGE, has_nul
 from escalated.permissions import is_admin, is_agent
 from escalated.services import sla
 from escalated.services._effects import (
@@ -739,17 +740,6 @@ def _require_admin(actor: Any) -> None:
         raise NotPermitted("Only admins may manage escalation rules.")
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a text, or a JSON value's keys and texts, hold a NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 def _clean_rule(
     *,
     name: str | None,
@@ -767,8 +757,8 @@ def _clean_rule(
         ("conditions", conditions),
         ("actions", actions),
     ):
-        if _has_nul(value):
-            errors[key] = ["Null characters are not allowed."]
+        if has_nul(value):
+            errors[key] = [NUL_MESSAGE]
     if name is not None and "name" not in errors:
         text = name.strip() if isinstance(name, str) else ""
         if not text:

@@ -49,6 +49,7 @@ from escalated.models import (
     Ticket,
     TicketActivity,
 )
+from escalated.nul import NUL_MESSAGE, has_nul
 from escalated.permissions import is_agent
 from escalated.selectors._compiled import statement_cursor
 from escalated.services import sla
@@ -127,25 +128,11 @@ def _lock(ticket: Ticket) -> None:
 # --------------------------------------------------------------------------- validation
 
 
-_NUL_MESSAGE = "Null characters are not allowed."
-
-
-def _has_nul(value: Any) -> bool:
-    """Whether a text, or a JSON value's keys and texts, hold a NUL character."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 def _refuse_nul(field: str, value: Any) -> None:
     """PostgreSQL refuses NUL in text and JSON (a ``DataError``) where SQLite stores it:
     turn it away on both, as the web forms do, before anything is written."""
-    if _has_nul(value):
-        raise ValidationFailed.field(field, _NUL_MESSAGE)
+    if has_nul(value):
+        raise ValidationFailed.field(field, NUL_MESSAGE)
 
 
 def _clean_text(value: str | None, field: str, label: str, *, max_length: int = 0) -> str:

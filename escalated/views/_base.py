@@ -59,6 +59,7 @@ from escalated.exceptions import (
     ValidationFailed,
 )
 from escalated.inertia import EscalatedInertiaResponse, resolved
+from escalated.nul import NUL_MESSAGE, has_nul
 from escalated.permissions import is_admin, is_agent
 from escalated.props import (
     AuthProps,
@@ -332,24 +333,12 @@ def _is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _has_nul(value: Any) -> bool:
-    """Whether a parsed value holds a NUL character anywhere (PostgreSQL refuses them
-    in text and JSON, so they must be turned away before any query)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 def _refuse_nul(data: Mapping[str, Any]) -> None:
     for key, value in data.items():
-        if _has_nul(key):
-            raise ValidationFailed("Null characters are not allowed.")
-        if _has_nul(value):
-            raise ValidationFailed.field(key, "Null characters are not allowed.")
+        if has_nul(key):
+            raise ValidationFailed(NUL_MESSAGE)
+        if has_nul(value):
+            raise ValidationFailed.field(key, NUL_MESSAGE)
 
 
 class FormInput:
@@ -485,8 +474,8 @@ class FormInput:
                 value = json.loads(value) if value.strip() else None
             except (ValueError, RecursionError):
                 raise ValidationFailed.field(name, "Expected JSON.") from None
-            if _has_nul(value):  # "\u0000" escapes decode to the NUL the body had not
-                raise ValidationFailed.field(name, "Null characters are not allowed.")
+            if has_nul(value):  # "\u0000" escapes decode to the NUL the body had not
+                raise ValidationFailed.field(name, NUL_MESSAGE)
         if value is None:
             return None
         if not isinstance(value, kind):
@@ -613,10 +602,10 @@ def escalated_view(
             try:
                 if not _allowed(request, access):
                     raise PermissionDenied
-                if any(_has_nul(value) for value in kwargs.values()):
+                if any(has_nul(value) for value in kwargs.values()):
                     raise NotFound("Not found.")  # no ticket key or token holds one
-                if any(_has_nul(key) or _has_nul(values) for key, values in request.GET.lists()):
-                    raise ValidationFailed("Null characters are not allowed.")
+                if any(has_nul(key) or has_nul(values) for key, values in request.GET.lists()):
+                    raise ValidationFailed(NUL_MESSAGE)
                 response = view(request, *args, **kwargs)
             except (NotFound, Http404):
                 response = error_page(request, 404)
