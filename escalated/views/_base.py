@@ -425,20 +425,22 @@ class FormInput:
             raise ValidationFailed.field(name, "Expected a user id.")
         return user_id
 
-    def user_ids(self, name: str) -> list[Any]:
-        """A list of user ids, as :meth:`integers` reads ids."""
-        if user_pk_is_integer():
-            return self.integers(name)
+    def _list_items(self, name: str) -> list[Any]:
+        """The items of a list field: a JSON list (of values or of ``{"id": …}``
+        objects), repeated keys, or ``"1,2,3"``; blank items left out."""
         value = self.data.get(name)
         if value is None or value == "":
             return []
         items = value if isinstance(value, list) else str(value).split(",")
+        items = [item.get("id") if isinstance(item, dict) else item for item in items]
+        return [item for item in items if not (isinstance(item, str) and not item.strip())]
+
+    def user_ids(self, name: str) -> list[Any]:
+        """A list of user ids, as :meth:`integers` reads ids."""
+        if user_pk_is_integer():
+            return self.integers(name)
         result = []
-        for item in items:
-            if isinstance(item, dict):
-                item = item.get("id")
-            if isinstance(item, str) and not item.strip():
-                continue
+        for item in self._list_items(name):
             user_id = parse_user_id(item)
             if user_id is None:
                 raise ValidationFailed.field(name, "Expected a list of user ids.")
@@ -448,20 +450,10 @@ class FormInput:
     def integers(self, name: str) -> list[int]:
         """A list of ids: a JSON list (of ids or of ``{"id": …}`` objects), repeated
         keys, or ``"1,2,3"``."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            return []
-        items = value if isinstance(value, list) else str(value).split(",")
         result = []
-        for item in items:
-            if isinstance(item, dict):
-                item = item.get("id")
-            if isinstance(item, bool):
-                raise ValidationFailed.field(name, "Expected a list of ids.")
+        for item in self._list_items(name):
             text = str(item).strip()
-            if not text:
-                continue
-            if not _is_number(text) or len(text) >= 19:
+            if isinstance(item, bool) or not _is_number(text) or len(text) >= 19:
                 raise ValidationFailed.field(name, "Expected a list of ids.")
             result.append(int(text))
         return list(dict.fromkeys(result))
