@@ -747,8 +747,9 @@ def _clean_rule(
     actions: Any,
     position: int | None,
     description: str | None = None,
-) -> dict[str, list[str]]:
-    """Field errors of the given values (``None`` means "not given, not checked")."""
+) -> None:
+    """Check the given values (``None`` means "not given, not checked"); raise
+    ``ValidationFailed`` with every field error at once."""
     errors: dict[str, list[str]] = {}
     # PostgreSQL refuses NUL in text and JSON (a DataError) where SQLite stores it.
     for key, value in (
@@ -781,7 +782,8 @@ def _clean_rule(
         or not 0 <= position <= POSITION_MAX
     ):
         errors["position"] = [f"Position must be a whole number from 0 to {POSITION_MAX}."]
-    return errors
+    if errors:
+        raise ValidationFailed("The escalation rule is not valid.", errors=errors)
 
 
 def escalation_rule_create(
@@ -800,15 +802,13 @@ def escalation_rule_create(
     ``actions``, ``position``) checked by the model's validators.
     """
     _require_admin(actor)
-    errors = _clean_rule(
+    _clean_rule(
         name=name,
         conditions=conditions,
         actions=actions,
         position=position,
         description=description,
     )
-    if errors:
-        raise ValidationFailed("The escalation rule is not valid.", errors=errors)
     with transaction.atomic():
         if position is None:
             last = EscalationRule.objects.aggregate(last=Max("position"))["last"]
@@ -841,15 +841,13 @@ def escalation_rule_update(
     ``ValidationFailed`` with field errors like :func:`escalation_rule_create`.
     """
     _require_admin(actor)
-    errors = _clean_rule(
+    _clean_rule(
         name=name,
         conditions=conditions,
         actions=actions,
         position=position,
         description=description,
     )
-    if errors:
-        raise ValidationFailed("The escalation rule is not valid.", errors=errors)
     fields: list[str] = []
     if name is not None and name.strip() != rule.name:
         rule.name = name.strip()
